@@ -1,0 +1,29 @@
+#pragma once
+// Hot kernels (kernels/cpu/isa/*.cpp) compile once per ISA, each copy in its own namespace
+// ember::cpu::<EMBER_ISA_NS> (baseline, avx2, avx512). register.cpp declares every copy through
+// EMBER_CPU_ISA_KERNELS and picks one at start-up: the best the CPU supports, or the one
+// EMBER_CPU_ISA=baseline|avx2|avx512 forces (tests use it to cover every path).
+#include "dispatch/kernels.h"
+
+#define EMBER_CPU_ISA_KERNELS(_) \
+  _(copy_kernel, ElementwiseFn)  \
+  _(fill_kernel, FillFn)         \
+  _(add_kernel, ElementwiseFn)   \
+  _(sub_kernel, ElementwiseFn)   \
+  _(mul_kernel, ElementwiseFn)   \
+  _(div_kernel, ElementwiseFn)   \
+  _(div_trunc_kernel, ElementwiseFn) \
+  _(div_floor_kernel, ElementwiseFn) \
+  _(where_kernel, ElementwiseFn) \
+  _(isnan_kernel, ElementwiseFn) \
+  _(threshold_backward_kernel, ElementwiseFn) \
+  _(sum_kernel, ReduceFn)        \
+  _(any_kernel, ReduceFn)        \
+  _(all_kernel, ReduceFn)        \
+  _(gemm_kernel, GemmFn)
+
+namespace ember::cpu {
+enum class Isa { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+Isa selected_isa();           // after EMBER_CPU_ISA and CPU detection
+const char* isa_name(Isa isa);
+}  // namespace ember::cpu

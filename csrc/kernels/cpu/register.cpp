@@ -1,0 +1,110 @@
+// The CPU column of the kernel table: one line per stub. Hot kernels exist once per ISA
+// (kernels/cpu/isa/*.cpp); `pick` chooses the copy for the ISA selected at start-up.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "kernels/cpu/isa.h"
+
+namespace ember::cpu {
+
+#define EMBER_DECLARE_ISA_KERNEL(name, Fn) std::remove_pointer_t<Fn> name;
+#define EMBER_DECLARE_UNARY_ISA_KERNEL(name, ...) void name##_kernel(const ElementwiseArgs&);
+namespace baseline {
+EMBER_CPU_ISA_KERNELS(EMBER_DECLARE_ISA_KERNEL)
+EMBER_UNARY_OPS(EMBER_DECLARE_UNARY_ISA_KERNEL)
+}  // namespace baseline
+#ifdef EMBER_CPU_DISPATCH
+namespace avx2 {
+EMBER_CPU_ISA_KERNELS(EMBER_DECLARE_ISA_KERNEL)
+EMBER_UNARY_OPS(EMBER_DECLARE_UNARY_ISA_KERNEL)
+}  // namespace avx2
+namespace avx512 {
+EMBER_CPU_ISA_KERNELS(EMBER_DECLARE_ISA_KERNEL)
+EMBER_UNARY_OPS(EMBER_DECLARE_UNARY_ISA_KERNEL)
+}  // namespace avx512
+#endif
+
+namespace {
+Isa detect_isa() {
+#if defined(EMBER_CPU_DISPATCH) && (defined(__x86_64__) || defined(_M_X64))
+  __builtin_cpu_init();
+  Isa best = Isa::Baseline;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = Isa::Avx2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    best = Isa::Avx512;
+  const char* env = std::getenv("EMBER_CPU_ISA");
+  if (env && *env) {
+    Isa want = Isa::Baseline;
+    if (!std::strcmp(env, "avx2")) want = Isa::Avx2;
+    else if (!std::strcmp(env, "avx512")) want = Isa::Avx512;
+    else if (std::strcmp(env, "baseline") != 0)
+      EMBER_FAIL(Value, "[ember] EMBER_CPU_ISA must be baseline, avx2 or avx512, got '", env, "'");
+    EMBER_CHECK(int(want) <= int(best), Runtime, "[ember] EMBER_CPU_ISA=", env, " but this CPU supports only ",
+                isa_name(best));
+    return want;
+  }
+  return best;
+#else
+  return Isa::Baseline;
+#endif
+}
+
+template <class Fn> Fn pick(Fn base, Fn a2, Fn a512) {
+  switch (selected_isa()) {
+    case Isa::Avx512: return a512;
+    case Isa::Avx2: return a2;
+    default: return base;
+  }
+}
+}  // namespace
+
+Isa selected_isa() {
+  static Isa isa = detect_isa();
+  return isa;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    default: return "baseline";
+  }
+}
+
+#ifdef EMBER_CPU_DISPATCH
+#define EMBER_ISA(fn) pick(&baseline::fn, &avx2::fn, &avx512::fn)
+#else
+#define EMBER_ISA(fn) (&baseline::fn)
+#endif
+
+void register_cpu_kernels() {
+  constexpr DeviceType CPU = DeviceType::CPU;
+  // copy
+  copy_stub.set(CPU, EMBER_ISA(copy_kernel));
+  fill_stub.set(CPU, EMBER_ISA(fill_kernel));
+  // binary
+  add_stub.set(CPU, EMBER_ISA(add_kernel));
+  sub_stub.set(CPU, EMBER_ISA(sub_kernel));
+  mul_stub.set(CPU, EMBER_ISA(mul_kernel));
+  div_stub.set(CPU, EMBER_ISA(div_kernel));
+  div_trunc_stub.set(CPU, EMBER_ISA(div_trunc_kernel));
+  div_floor_stub.set(CPU, EMBER_ISA(div_floor_kernel));
+  where_stub.set(CPU, EMBER_ISA(where_kernel));
+  // unary
+#define EMBER_REGISTER_UNARY(name, ...) name##_stub.set(CPU, EMBER_ISA(name##_kernel));
+  EMBER_UNARY_OPS(EMBER_REGISTER_UNARY)
+#undef EMBER_REGISTER_UNARY
+  isnan_stub.set(CPU, EMBER_ISA(isnan_kernel));
+  threshold_backward_stub.set(CPU, EMBER_ISA(threshold_backward_kernel));
+  // reduce
+  sum_stub.set(CPU, EMBER_ISA(sum_kernel));
+  any_stub.set(CPU, EMBER_ISA(any_kernel));
+  all_stub.set(CPU, EMBER_ISA(all_kernel));
+  // linalg
+  gemm_stub.set(CPU, EMBER_ISA(gemm_kernel));
+}
+
+}  // namespace ember::cpu

@@ -1,0 +1,169 @@
+// NumPy interop: ember.tensor / as_tensor / from_numpy, Tensor.numpy / __array__ / tolist.
+// from_numpy and numpy() share memory; tensor() always copies.
+#include <pybind11/numpy.h>
+
+#include "core/tensor_impl.h"
+#include "python/common.h"
+
+namespace ember::python {
+
+namespace {
+
+py::object numpy_module() {
+  static py::object* np = new py::object(py::module_::import("numpy"));
+  return *np;
+}
+
+const char* numpy_name(Dtype d) {
+  switch (d) {
+    case Dtype::BFloat16: return nullptr;  // NumPy has no bfloat16
+    default: return dtype_name(d);
+  }
+}
+
+Dtype dtype_from_numpy(const py::array& a) {
+  auto d = dtype_from_py(a.dtype());
+  if (!d) {
+    throw py::type_error("[ember.from_numpy] can't convert np.ndarray of type " + std::string(py::str(a.dtype())) +
+                         ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, "
+                         "uint8, and bool.");
+  }
+  return *d;
+}
+
+}  // namespace
+
+// Share the array's memory; the array stays alive while any view of it does.
+Tensor tensor_from_numpy(py::array a) {
+  Dtype dtype = dtype_from_numpy(a);
+  if (!a.dtype().attr("isnative").cast<bool>())
+    throw py::value_error("[ember.from_numpy] given numpy array has byte order different from the native byte order. "
+                          "Conversion between byte orders is currently not supported.");
+  Shape shape(a.shape(), a.shape() + a.ndim());
+  Strides strides(a.ndim());
+  int64_t item = int64_t(itemsize(dtype));
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    int64_t s = a.strides()[i];
+    if (s < 0)
+      throw py::value_error("[ember.from_numpy] At least one stride in the given numpy array is negative, and tensors "
+                            "with negative strides are not currently supported. (You can probably work around this "
+                            "by making a copy of your array  with array.copy().) ");
+    if (s % item != 0)
+      throw py::value_error("[ember.from_numpy] given numpy array strides not a multiple of the element byte size. "
+                            "Copy the numpy array to reallocate the memory.");
+    strides[i] = s / item;
+  }
+  auto* keep = new py::object(a);
+  return from_blob(a.mutable_data(), shape, strides, dtype, [keep](void*) {
+    py::gil_scoped_acquire gil;
+    delete keep;
+  });
+}
+
+// Copy nested lists / tuples / arrays / scalars into a new tensor.
+Tensor tensor_from_data(py::handle data, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad) {
+  Tensor out;
+  if (py::isinstance<Tensor>(data)) {
+    out = clone(data.cast<Tensor>().detach());
+    if (dtype) out = to_dtype(out, *dtype);
+  } else if (auto s = (py::isinstance<py::array>(data) ? std::nullopt : scalar_from_py(data))) {
+    out = scalar_tensor(*s, TensorOptions().dtype(dtype ? *dtype : s->default_dtype()));
+  } else {
+    bool is_array = py::isinstance<py::array>(data);
+    py::array arr;
+    if (is_array) {
+      arr = py::reinterpret_borrow<py::array>(data);
+    } else {
+      // Lists that hold tensors: convert each element first.
+      py::object np = numpy_module();
+      try {
+        arr = np.attr("asarray")(data);
+      } catch (py::error_already_set& e) {
+        throw py::value_error(std::string("[ember.tensor] could not convert data to a tensor: ") + e.what());
+      }
+      if (arr.dtype().attr("kind").cast<std::string>() == "O")
+        throw py::type_error("[ember.tensor] could not infer dtype of " +
+                             std::string(py::str(py::type::of(data).attr("__name__"))) +
+                             " (expected nested sequences of numbers)");
+    }
+    std::string kind = arr.dtype().attr("kind").cast<std::string>();
+    Dtype src;
+    if (!is_array && kind == "f") src = Dtype::Float64;
+    else if (kind == "U" || kind == "S" || kind == "O")
+      throw py::type_error("[ember.tensor] new(): invalid data type '" + std::string(py::str(arr.dtype())) + "'");
+    else src = dtype_from_numpy(arr);
+    if (!is_array && kind == "i") arr = arr.attr("astype")("int64");
+    Dtype target = dtype ? *dtype : (!is_array && kind == "f") ? get_default_dtype() : src;
+    py::array contig = numpy_module().attr("ascontiguousarray")(arr);
+    Tensor shared = tensor_from_numpy(contig);
+    out = to_dtype(shared, target, /*copy=*/true);
+  }
+  if (device && !device->is_cpu()) out = to_device(out, *device);
+  if (requires_grad) out.requires_grad_(true);
+  return out;
+}
+
+py::array tensor_to_numpy(const Tensor& t, bool force) {
+  if (!force) {
+    EMBER_CHECK(!t.requires_grad(), Runtime,
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
+    EMBER_CHECK(t.device().is_cpu(), Type, "can't convert ", t.device().str(),
+                " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+  }
+  Tensor src = t.detach();
+  if (!src.device().is_cpu()) src = to_device(src, Device());
+  if (src.dtype() == Dtype::BFloat16) {
+    EMBER_CHECK(force, Type, "Got unsupported ScalarType BFloat16");
+    src = to_dtype(src, Dtype::Float32);
+  }
+  std::vector<py::ssize_t> shape(src.sizes().begin(), src.sizes().end()), strides;
+  for (int64_t s : src.strides()) strides.push_back(py::ssize_t(s * int64_t(src.itemsize())));
+  auto* keep = new Tensor(src);
+  py::capsule owner(keep, [](void* p) { delete static_cast<Tensor*>(p); });
+  return py::array(py::dtype(numpy_name(src.dtype())), shape, strides, src.data_ptr(), owner);
+}
+
+void bind_convert(py::module_& m, TensorClass& cls) {
+  m.def("tensor", [](py::handle data, std::optional<Dtype> dtype, py::object device, bool requires_grad, bool) {
+         std::optional<Device> dev;
+         if (!device.is_none()) dev = device_from_py(device);
+         return tensor_from_data(data, dtype, dev, requires_grad);
+       }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+       py::arg("requires_grad") = false, py::arg("pin_memory") = false);
+  m.def("as_tensor", [](py::handle data, std::optional<Dtype> dtype, py::object device) {
+         std::optional<Device> dev;
+         if (!device.is_none()) dev = device_from_py(device);
+         if (py::isinstance<Tensor>(data)) {
+           Tensor t = data.cast<Tensor>();
+           if (dtype) t = to_dtype(t, *dtype);
+           if (dev) t = to_device(t, *dev);
+           return t;
+         }
+         if (py::isinstance<py::array>(data) && !dev) {
+           auto arr = py::reinterpret_borrow<py::array>(data);
+           bool ok = true;
+           for (py::ssize_t i = 0; i < arr.ndim(); ++i) ok = ok && arr.strides()[i] >= 0;
+           if (ok && dtype_from_py(arr.dtype()) && arr.dtype().attr("isnative").cast<bool>()) {
+             Tensor t = tensor_from_numpy(arr);
+             return dtype ? to_dtype(t, *dtype) : t;
+           }
+         }
+         return tensor_from_data(data, dtype, dev, false);
+       }, py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none());
+  m.def("from_numpy", [](py::handle a) {
+    if (!py::isinstance<py::array>(a))
+      throw py::type_error("[ember.from_numpy] expected np.ndarray (got " +
+                           std::string(py::str(py::type::of(a).attr("__name__"))) + ")");
+    return tensor_from_numpy(py::reinterpret_borrow<py::array>(a));
+  });
+  cls.def("numpy", [](const Tensor& t, bool force) { return tensor_to_numpy(t, force); }, py::kw_only(),
+          py::arg("force") = false)
+      .def("__array__", [](const Tensor& t, py::object dtype, py::object copy) {
+            py::array a = tensor_to_numpy(t, /*force=*/false);
+            if (!dtype.is_none()) return py::array(a.attr("astype")(dtype));
+            return a;
+          }, py::arg("dtype") = py::none(), py::arg("copy") = py::none())
+      .def("tolist", [](const Tensor& t) { return tensor_to_numpy(t, true).attr("tolist")(); });
+}
+
+}  // namespace ember::python

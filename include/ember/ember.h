@@ -1,0 +1,15 @@
+#pragma once
+// Umbrella header: everything an embedding application needs.
+#include "ember/api.h"
+#include "ember/autograd.h"
+#include "ember/cuda.h"
+#include "ember/device.h"
+#include "ember/dtype.h"
+#include "ember/error.h"
+#include "ember/ops.h"
+#include "ember/parallel.h"
+#include "ember/random.h"
+#include "ember/scalar.h"
+#include "ember/shape.h"
+#include "ember/tensor.h"
+#include "ember/version.h"

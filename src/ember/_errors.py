@@ -1,0 +1,2 @@
+class OutOfMemoryError(RuntimeError):
+    """Raised when an allocation fails (PyTorch's torch.OutOfMemoryError)."""

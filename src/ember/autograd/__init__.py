@@ -1,0 +1,43 @@
+"""ember.autograd: backward, grad, grad-mode switches (the graph itself lives in C++)."""
+from ember import _C
+from ember.autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                                      is_grad_enabled, is_inference_mode_enabled)
+
+
+def _as_list(x):
+    if x is None:
+        return None
+    if isinstance(x, _C.Tensor):
+        return [x]
+    return list(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(sum(tensors * grad_tensors))/d(leaf) into every leaf's .grad."""
+    if inputs is not None:
+        raise NotImplementedError("[ember.autograd.backward] the inputs= argument is not supported yet")
+    if retain_graph is None:
+        retain_graph = create_graph
+    _C._backward(_as_list(tensors), _as_list(grad_tensors), retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
+         is_grads_batched=False, materialize_grads=False):
+    """Return the gradients of outputs w.r.t. inputs without touching .grad."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    single = isinstance(inputs, _C.Tensor)
+    inputs_l = _as_list(inputs)
+    allow = bool(allow_unused) or materialize_grads
+    result = _C._grad(_as_list(outputs), inputs_l, _as_list(grad_outputs), retain_graph, create_graph, allow)
+    if materialize_grads:
+        import ember
+        result = tuple(ember.zeros_like(i) if r is None else r for r, i in zip(result, inputs_l))
+    return result
+
+
+def Variable(data, requires_grad=False, volatile=False):  # noqa: N802  (legacy name)
+    """The legacy Variable wrapper: returns the tensor itself (Variables and Tensors merged in PyTorch 0.4)."""
+    if requires_grad:
+        data.requires_grad_(True)
+    return data
