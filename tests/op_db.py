@@ -118,3 +118,13 @@ OPS += [
     OpInfo("where", lambda lib, c, a, b: lib.where(c, a, b), [S((3, 4), (3, 4), (3, 4)), S((3, 1), (4,), (3, 4))],
            NUMERIC, input_dtypes={0: "bool"}, ref=np.where),
 ]
+
+# ---- softmax
+
+# ---- sort
+
+# ---- joining (cat, stack, flip, roll, repeat, pad, ...)
+
+# ---- random / factories
+
+# ---- nn.functional

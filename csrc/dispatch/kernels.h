@@ -71,29 +71,55 @@ struct GemmArgs {
 };
 using GemmFn = void (*)(const GemmArgs&);
 
-// ---- the table: (stub name, kernel type). Unary ops are listed in ops/unary_ops.def and get
-// one ElementwiseFn stub each (`exp_stub`, ...).
-#define EMBER_FORALL_KERNELS(_) \
-  /* copy */                    \
-  _(copy, ElementwiseFn)        \
-  _(fill, FillFn)               \
-  /* binary */                  \
+// ---- the table: (stub name, kernel type), one list per family; EMBER_FORALL_KERNELS joins them.
+// Unary ops are listed in ops/unary_ops.def and get one ElementwiseFn stub each (`exp_stub`, ...).
+#define EMBER_COPY_KERNELS(_) \
+  _(copy, ElementwiseFn)      \
+  _(fill, FillFn)
+
+#define EMBER_BINARY_KERNELS(_) \
   _(add, ElementwiseFn)         \
   _(sub, ElementwiseFn)         \
   _(mul, ElementwiseFn)         \
   _(div, ElementwiseFn)         \
   _(div_trunc, ElementwiseFn)   \
-  _(div_floor, ElementwiseFn)   \
-  _(where, ElementwiseFn)       \
-  /* unary, hand-written */     \
-  _(isnan, ElementwiseFn)       \
-  _(threshold_backward, ElementwiseFn) \
-  /* reduce */                  \
+  _(div_floor, ElementwiseFn)
+
+// Hand-written unary kernels (the table-driven ones come from unary_ops.def).
+#define EMBER_UNARY_EXTRA_KERNELS(_) \
+  _(isnan, ElementwiseFn)            \
+  _(threshold_backward, ElementwiseFn)
+
+#define EMBER_REDUCE_KERNELS(_) \
   _(sum, ReduceFn)              \
   _(any, ReduceFn)              \
-  _(all, ReduceFn)              \
-  /* linalg */                  \
+  _(all, ReduceFn)
+
+#define EMBER_SORT_KERNELS(_)
+
+#define EMBER_SHAPE_KERNELS(_)
+
+#define EMBER_INDEXING_KERNELS(_) \
+  _(where, ElementwiseFn)
+
+#define EMBER_LINALG_KERNELS(_) \
   _(gemm, GemmFn)
+
+#define EMBER_RANDOM_KERNELS(_)
+
+#define EMBER_NN_KERNELS(_)
+
+#define EMBER_FORALL_KERNELS(_) \
+  EMBER_COPY_KERNELS(_)         \
+  EMBER_BINARY_KERNELS(_)       \
+  EMBER_UNARY_EXTRA_KERNELS(_)  \
+  EMBER_REDUCE_KERNELS(_)       \
+  EMBER_SORT_KERNELS(_)         \
+  EMBER_SHAPE_KERNELS(_)        \
+  EMBER_INDEXING_KERNELS(_)     \
+  EMBER_LINALG_KERNELS(_)       \
+  EMBER_RANDOM_KERNELS(_)       \
+  EMBER_NN_KERNELS(_)
 
 #define EMBER_DECLARE_STUB(name, Fn) extern DispatchStub<Fn> name##_stub;
 EMBER_FORALL_KERNELS(EMBER_DECLARE_STUB)

@@ -56,6 +56,9 @@ void bind_indexing(py::module_& m, TensorClass& cls);
 void bind_linalg(py::module_& m, TensorClass& cls);
 void bind_random(py::module_& m, TensorClass& cls);
 void bind_autograd(py::module_& m, TensorClass& cls);
+void bind_softmax(py::module_& m, TensorClass& cls);
+void bind_sort(py::module_& m, TensorClass& cls);
+void bind_nn(py::module_& m, TensorClass& cls);  // ember._C._nn: nn.functional kernels
 
 }  // namespace ember::python
 

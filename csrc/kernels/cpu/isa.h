@@ -5,22 +5,41 @@
 // EMBER_CPU_ISA=baseline|avx2|avx512 forces (tests use it to cover every path).
 #include "dispatch/kernels.h"
 
-#define EMBER_CPU_ISA_KERNELS(_) \
-  _(copy_kernel, ElementwiseFn)  \
-  _(fill_kernel, FillFn)         \
-  _(add_kernel, ElementwiseFn)   \
-  _(sub_kernel, ElementwiseFn)   \
-  _(mul_kernel, ElementwiseFn)   \
-  _(div_kernel, ElementwiseFn)   \
-  _(div_trunc_kernel, ElementwiseFn) \
-  _(div_floor_kernel, ElementwiseFn) \
-  _(where_kernel, ElementwiseFn) \
-  _(isnan_kernel, ElementwiseFn) \
-  _(threshold_backward_kernel, ElementwiseFn) \
-  _(sum_kernel, ReduceFn)        \
-  _(any_kernel, ReduceFn)        \
-  _(all_kernel, ReduceFn)        \
+// One list per family; each entry is a function defined in every ISA namespace.
+#define EMBER_CPU_ISA_COPY_KERNELS(_) \
+  _(copy_kernel, ElementwiseFn)       \
+  _(fill_kernel, FillFn)
+
+#define EMBER_CPU_ISA_BINARY_KERNELS(_) \
+  _(add_kernel, ElementwiseFn)          \
+  _(sub_kernel, ElementwiseFn)          \
+  _(mul_kernel, ElementwiseFn)          \
+  _(div_kernel, ElementwiseFn)          \
+  _(div_trunc_kernel, ElementwiseFn)    \
+  _(div_floor_kernel, ElementwiseFn)    \
+  _(where_kernel, ElementwiseFn)
+
+#define EMBER_CPU_ISA_UNARY_KERNELS(_) \
+  _(isnan_kernel, ElementwiseFn)       \
+  _(threshold_backward_kernel, ElementwiseFn)
+
+#define EMBER_CPU_ISA_REDUCE_KERNELS(_) \
+  _(sum_kernel, ReduceFn)               \
+  _(any_kernel, ReduceFn)               \
+  _(all_kernel, ReduceFn)
+
+#define EMBER_CPU_ISA_LINALG_KERNELS(_) \
   _(gemm_kernel, GemmFn)
+
+#define EMBER_CPU_ISA_NN_KERNELS(_)
+
+#define EMBER_CPU_ISA_KERNELS(_)     \
+  EMBER_CPU_ISA_COPY_KERNELS(_)      \
+  EMBER_CPU_ISA_BINARY_KERNELS(_)    \
+  EMBER_CPU_ISA_UNARY_KERNELS(_)     \
+  EMBER_CPU_ISA_REDUCE_KERNELS(_)    \
+  EMBER_CPU_ISA_LINALG_KERNELS(_)    \
+  EMBER_CPU_ISA_NN_KERNELS(_)
 
 namespace ember::cpu {
 enum class Isa { Baseline = 0, Avx2 = 1, Avx512 = 2 };

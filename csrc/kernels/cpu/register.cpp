@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/isa.h"
+#include "kernels/cpu/kernels.h"
 
 namespace ember::cpu {
 
@@ -80,31 +81,46 @@ const char* isa_name(Isa isa) {
 #define EMBER_ISA(fn) (&baseline::fn)
 #endif
 
+// Kernels compiled once (not per ISA) are declared in kernels/cpu/kernels.h.
 void register_cpu_kernels() {
   constexpr DeviceType CPU = DeviceType::CPU;
-  // copy
+  // ---- copy
   copy_stub.set(CPU, EMBER_ISA(copy_kernel));
   fill_stub.set(CPU, EMBER_ISA(fill_kernel));
-  // binary
+
+  // ---- binary
   add_stub.set(CPU, EMBER_ISA(add_kernel));
   sub_stub.set(CPU, EMBER_ISA(sub_kernel));
   mul_stub.set(CPU, EMBER_ISA(mul_kernel));
   div_stub.set(CPU, EMBER_ISA(div_kernel));
   div_trunc_stub.set(CPU, EMBER_ISA(div_trunc_kernel));
   div_floor_stub.set(CPU, EMBER_ISA(div_floor_kernel));
-  where_stub.set(CPU, EMBER_ISA(where_kernel));
-  // unary
+
+  // ---- unary
 #define EMBER_REGISTER_UNARY(name, ...) name##_stub.set(CPU, EMBER_ISA(name##_kernel));
   EMBER_UNARY_OPS(EMBER_REGISTER_UNARY)
 #undef EMBER_REGISTER_UNARY
   isnan_stub.set(CPU, EMBER_ISA(isnan_kernel));
   threshold_backward_stub.set(CPU, EMBER_ISA(threshold_backward_kernel));
-  // reduce
+
+  // ---- reduce
   sum_stub.set(CPU, EMBER_ISA(sum_kernel));
   any_stub.set(CPU, EMBER_ISA(any_kernel));
   all_stub.set(CPU, EMBER_ISA(all_kernel));
-  // linalg
+
+  // ---- sort
+
+  // ---- shape
+
+  // ---- indexing
+  where_stub.set(CPU, EMBER_ISA(where_kernel));
+
+  // ---- linalg
   gemm_stub.set(CPU, EMBER_ISA(gemm_kernel));
+
+  // ---- random
+
+  // ---- nn
 }
 
 }  // namespace ember::cpu
