@@ -31,10 +31,15 @@ std::optional<Dtype> dtype_from_py(py::handle obj) {
   if (obj.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) return Dtype::Float64;
   if (obj.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) return Dtype::Int64;
   if (obj.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) return Dtype::Bool;
+  // Fast exits for the common non-dtype arguments (sizes, dims, strings).
+  if (PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr()) || PyUnicode_Check(obj.ptr()) || obj.is_none() ||
+      PyTuple_Check(obj.ptr()) || PyList_Check(obj.ptr()) || py::isinstance<Tensor>(obj))
+    return std::nullopt;
   // NumPy dtypes and scalar types (np.float32, np.dtype('int64'), ...)
-  if (py::hasattr(obj, "dtype") || py::isinstance(obj, py::module_::import("numpy").attr("dtype"))) {
+  static py::object* np_dtype = new py::object(py::module_::import("numpy").attr("dtype"));
+  if (py::isinstance(obj, *np_dtype) || (PyType_Check(obj.ptr()) && py::hasattr(obj, "dtype"))) {
     try {
-      std::string name = py::str(py::module_::import("numpy").attr("dtype")(obj).attr("name"));
+      std::string name = py::str((*np_dtype)(obj).attr("name"));
 #define EMBER_NP_NAME(T, name_, pyname) \
   if (name == #pyname) return Dtype::name_;
       EMBER_FORALL_DTYPES(EMBER_NP_NAME)
@@ -47,6 +52,20 @@ std::optional<Dtype> dtype_from_py(py::handle obj) {
 
 Shape shape_from_sequence(py::handle seq, const char* op) {
   Shape shape;
+  // Fast path: a tuple or list of Python ints.
+  if (PyTuple_Check(seq.ptr()) || PyList_Check(seq.ptr())) {
+    PyObject* fast = seq.ptr();
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject** items = PySequence_Fast_ITEMS(fast);
+    bool all_int = true;
+    shape.reserve(size_t(n));
+    for (Py_ssize_t i = 0; i < n && all_int; ++i) {
+      if (PyLong_CheckExact(items[i])) shape.push_back(PyLong_AsLongLong(items[i]));
+      else all_int = false;
+    }
+    if (all_int) return shape;
+    shape.clear();
+  }
   if (!py::isinstance<py::sequence>(seq) || py::isinstance<py::str>(seq))
     throw py::type_error(std::string("[ember.") + op + "] expected a sequence of ints for the size, got " +
                          std::string(py::str(py::type::of(seq).attr("__name__"))));
