@@ -54,7 +54,8 @@ Tensor tensor_from_numpy(py::array a) {
     strides[i] = s / item;
   }
   auto* keep = new py::object(a);
-  return from_blob(a.mutable_data(), shape, strides, dtype, [keep](void*) {
+  // Read-only arrays are accepted, as torch.from_numpy does (writing through them is the user's risk).
+  return from_blob(const_cast<void*>(a.data()), shape, strides, dtype, [keep](void*) {
     py::gil_scoped_acquire gil;
     delete keep;
   });

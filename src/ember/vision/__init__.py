@@ -1,0 +1,2 @@
+"""ember.vision: torchvision's datasets, transforms, models and utils for ember tensors."""
+from ember.vision import datasets, transforms  # noqa: F401

@@ -1,0 +1,6 @@
+from ember.vision.datasets.vision import VisionDataset
+from ember.vision.datasets.mnist import MNIST, FashionMNIST, KMNIST
+from ember.vision.datasets.cifar import CIFAR10, CIFAR100
+from ember.vision.datasets.fakedata import FakeData
+
+__all__ = ["VisionDataset", "MNIST", "FashionMNIST", "KMNIST", "CIFAR10", "CIFAR100", "FakeData"]
