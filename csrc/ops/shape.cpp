@@ -150,8 +150,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
-  if (x.dim() == 0) return reshape(x, {1});
   int64_t s = wrap_dim(start_dim, x.dim(), "flatten"), e = wrap_dim(end_dim, x.dim(), "flatten");
+  if (x.dim() == 0) return reshape(x, {1});
   EMBER_CHECK(s <= e, Runtime, "[ember.flatten] start_dim cannot come after end_dim");
   if (s == e) return x;
   Shape shape(x.sizes().begin(), x.sizes().begin() + s);

@@ -1,6 +1,8 @@
 // ember.dtype, ember.device, ember.Size, and the argument conversions shared by every binding.
 #include <array>
 
+#include "dispatch/kernels.h"
+#include "kernels/cpu/isa.h"
 #include "python/common.h"
 
 namespace ember::python {
@@ -83,6 +85,8 @@ Shape shape_from_sequence(py::handle seq, const char* op) {
 }
 
 Shape shape_from_args(const py::args& args, const char* op) {
+  if (args.size() == 0)
+    throw py::type_error(std::string(op) + "() missing 1 required positional arguments: \"size\"");
   if (args.size() == 1 && !PyIndex_Check(args[0].ptr())) return shape_from_sequence(args[0], op);
   return shape_from_sequence(args, op);
 }
@@ -153,6 +157,15 @@ Device device_from_py(py::handle obj) {
 }
 
 void bind_types(py::module_& m) {
+  m.def("set_num_threads", &set_num_threads, py::arg("num"));
+  m.def("get_num_threads", &get_num_threads);
+  // Introspection for tests: the CPU column of the kernel table, and the ISA the hot kernels use.
+  m.def("_kernel_table", [](const std::string& device) {
+    std::vector<std::pair<std::string, bool>> out;
+    for (auto& s : kernel_table_status(Device(device).type)) out.push_back({s.name, s.registered});
+    return out;
+  }, py::arg("device") = "cpu");
+  m.def("_cpu_isa", [] { return std::string(cpu::isa_name(cpu::selected_isa())); });
   py::class_<PyDtype>(m, "dtype")
       .def_property_readonly("is_floating_point", [](const PyDtype& d) { return is_floating_point(d.dtype); })
       .def_property_readonly("is_signed", [](const PyDtype& d) { return is_signed(d.dtype); })

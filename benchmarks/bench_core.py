@@ -1,0 +1,78 @@
+"""Per-op overhead on tiny tensors and throughput of large elementwise ops and reductions:
+ember vs PyTorch, one process, same inputs, medians; 1 and 2 threads.
+
+    python benchmarks/bench_core.py
+"""
+import numpy as np
+import torch
+
+import ember
+from harness import machine, median_time, set_threads, table
+
+
+def tiny_overhead(threads):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 4)).astype(np.float32)
+    b = rng.standard_normal((4, 4)).astype(np.float32)
+    ea, eb, ta, tb = ember.from_numpy(a.copy()), ember.from_numpy(b.copy()), torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
+    ew, tw = ember.from_numpy(b.copy()).requires_grad_(), torch.from_numpy(b.copy()).requires_grad_()
+
+    def fb(lib_x, lib_w):
+        def step():
+            y = (lib_x @ lib_w).relu().sum()
+            y.backward()
+        return step
+
+    cases = [("a + b (4x4)", lambda: ea + eb, lambda: ta + tb),
+             ("relu (4x4)", lambda: ea.relu(), lambda: ta.relu()),
+             ("matmul 4x4", lambda: ea @ eb, lambda: ta @ tb),
+             ("sum (4x4)", lambda: ea.sum(), lambda: ta.sum()),
+             ("a + 1.0", lambda: ea + 1.0, lambda: ta + 1.0),
+             ("view", lambda: ea.view(16), lambda: ta.view(16)),
+             ("tiny fwd+bwd (mm,relu,sum)", fb(ea, ew), fb(ta, tw))]
+    rows = []
+    for name, fe, ft in cases:
+        te, tt = median_time(fe), median_time(ft)
+        rows.append((name, threads, f"{te * 1e6:.2f}", f"{tt * 1e6:.2f}", f"{tt / te:.2f}"))
+    return rows
+
+
+def large_elementwise(threads, n=1 << 24):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(n).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    ea, eb, ta, tb = ember.from_numpy(a), ember.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
+    eo, to = ember.empty(n), torch.empty(n)
+    cases = [("add", 3, lambda: ea + eb, lambda: ta + tb),
+             ("mul", 3, lambda: ea * eb, lambda: ta * tb),
+             ("add_ (in place)", 3, lambda: eo.add_(ea), lambda: to.add_(ta)),
+             ("relu", 2, lambda: ea.relu(), lambda: ta.relu()),
+             ("exp", 2, lambda: ea.exp(), lambda: ta.exp()),
+             ("sigmoid", 2, lambda: ea.sigmoid(), lambda: ta.sigmoid()),
+             ("tanh", 2, lambda: ea.tanh(), lambda: ta.tanh()),
+             ("sum (full)", 1, lambda: ea.sum(), lambda: ta.sum()),
+             ("sum dim=1 of 4096x4096", 1, lambda: ea.view(4096, 4096).sum(1), lambda: ta.view(4096, 4096).sum(1)),
+             ("sum dim=0 of 4096x4096", 1, lambda: ea.view(4096, 4096).sum(0), lambda: ta.view(4096, 4096).sum(0))]
+    rows = []
+    for name, arrays, fe, ft in cases:
+        te, tt = median_time(fe, repeats=5), median_time(ft, repeats=5)
+        gb = arrays * n * 4 / 1e9
+        rows.append((name, threads, f"{gb / te:.1f}", f"{gb / tt:.1f}", f"{tt / te:.2f}"))
+    return rows
+
+
+def main():
+    print(f"machine: {machine()}; torch {torch.__version__}; ember {ember.__version__}")
+    over, big = [], []
+    for threads in (1, 2):
+        set_threads(ember, torch, threads)
+        over += tiny_overhead(threads)
+        big += large_elementwise(threads)
+    print("\nPer-op overhead (microseconds per call; ratio = torch / ember, > 1 means ember is faster)\n")
+    print(table(over, ["op", "threads", "ember us", "torch us", "ratio"]))
+    print("\nLarge elementwise and reductions, 2^24 float32 (GB/s moved; ratio = ember / torch throughput)\n")
+    print(table(big, ["op", "threads", "ember GB/s", "torch GB/s", "ratio"]))
+
+
+if __name__ == "__main__":
+    main()
