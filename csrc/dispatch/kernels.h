@@ -71,6 +71,27 @@ struct GemmArgs {
 };
 using GemmFn = void (*)(const GemmArgs&);
 
+// 2-D convolution on contiguous NCHW tensors. forward: output = conv(input, weight) (the op adds
+// the bias). backward_input: input <- grad w.r.t. input, with `output` holding grad_output.
+// backward_weight: weight <- grad w.r.t. weight (from input and grad_output in `output`).
+// pad_before: top/left padding; the far side gets whatever the output size implies (asymmetric 'same').
+struct ConvArgs {
+  View input, weight, output;
+  int64_t stride[2], pad_before[2], dilation[2], groups;
+};
+using ConvFn = void (*)(const ConvArgs&);
+
+// 2-D pooling on contiguous [N*C, H, W] planes. max: `indices` (int64, flat h*W+w per plane) is
+// written by forward and read by backward; backward writes grad_input into `input` from grad_output
+// in `output`. avg: count_include_pad / divisor (0: none) as in PyTorch.
+struct PoolArgs {
+  View input, output, indices;
+  int64_t kernel[2], stride[2], padding[2], dilation[2];
+  bool count_include_pad = true;
+  int64_t divisor = 0;
+};
+using PoolFn = void (*)(const PoolArgs&);
+
 // ---- the table: (stub name, kernel type), one list per family; EMBER_FORALL_KERNELS joins them.
 // Unary ops are listed in ops/unary_ops.def and get one ElementwiseFn stub each (`exp_stub`, ...).
 #define EMBER_COPY_KERNELS(_) \
@@ -107,7 +128,14 @@ using GemmFn = void (*)(const GemmArgs&);
 
 #define EMBER_RANDOM_KERNELS(_)
 
-#define EMBER_NN_KERNELS(_)
+#define EMBER_NN_KERNELS(_)                \
+  _(conv2d_forward, ConvFn)                 \
+  _(conv2d_backward_input, ConvFn)          \
+  _(conv2d_backward_weight, ConvFn)         \
+  _(max_pool2d_forward, PoolFn)             \
+  _(max_pool2d_backward, PoolFn)            \
+  _(avg_pool2d_forward, PoolFn)             \
+  _(avg_pool2d_backward, PoolFn)
 
 #define EMBER_FORALL_KERNELS(_) \
   EMBER_COPY_KERNELS(_)         \

@@ -6,6 +6,7 @@
 #include "ember/device.h"
 #include "ember/dtype.h"
 #include "ember/error.h"
+#include "ember/nn/functional.h"
 #include "ember/ops.h"
 #include "ember/parallel.h"
 #include "ember/random.h"

@@ -14,5 +14,12 @@ namespace ember::cpu {
 // ---- random
 
 // ---- nn
+void conv2d_forward_kernel(const ConvArgs& a);
+void conv2d_backward_input_kernel(const ConvArgs& a);
+void conv2d_backward_weight_kernel(const ConvArgs& a);
+void max_pool2d_forward_kernel(const PoolArgs& a);
+void max_pool2d_backward_kernel(const PoolArgs& a);
+void avg_pool2d_forward_kernel(const PoolArgs& a);
+void avg_pool2d_backward_kernel(const PoolArgs& a);
 
 }  // namespace ember::cpu

@@ -121,6 +121,13 @@ void register_cpu_kernels() {
   // ---- random
 
   // ---- nn
+  conv2d_forward_stub.set(CPU, &conv2d_forward_kernel);
+  conv2d_backward_input_stub.set(CPU, &conv2d_backward_input_kernel);
+  conv2d_backward_weight_stub.set(CPU, &conv2d_backward_weight_kernel);
+  max_pool2d_forward_stub.set(CPU, &max_pool2d_forward_kernel);
+  max_pool2d_backward_stub.set(CPU, &max_pool2d_backward_kernel);
+  avg_pool2d_forward_stub.set(CPU, &avg_pool2d_forward_kernel);
+  avg_pool2d_backward_stub.set(CPU, &avg_pool2d_backward_kernel);
 }
 
 }  // namespace ember::cpu

@@ -1,0 +1,38 @@
+#pragma once
+// The compute behind ember.nn.functional: convolution, pooling (more families join here).
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ember/tensor.h"
+
+namespace ember::nn::functional {
+
+using IntList = std::vector<int64_t>;  // one value (used for every spatial dim) or one per dim
+
+// ---- convolution (csrc/ops/conv.cpp). padding_mode: "" (use `padding`), "same" or "valid".
+EMBER_API Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), IntList stride = {1},
+                        IntList padding = {0}, IntList dilation = {1}, int64_t groups = 1,
+                        const std::string& padding_mode = "");
+EMBER_API Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), IntList stride = {1},
+                        IntList padding = {0}, IntList dilation = {1}, int64_t groups = 1,
+                        const std::string& padding_mode = "");
+EMBER_API Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                                  IntList stride = {1}, IntList padding = {0}, IntList output_padding = {0},
+                                  int64_t groups = 1, IntList dilation = {1});
+EMBER_API Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(),
+                                  IntList stride = {1}, IntList padding = {0}, IntList output_padding = {0},
+                                  int64_t groups = 1, IntList dilation = {1});
+
+// ---- pooling (csrc/ops/pool.cpp). Empty stride = kernel_size.
+EMBER_API std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntList kernel_size,
+                                                             IntList stride = {}, IntList padding = {0},
+                                                             IntList dilation = {1}, bool ceil_mode = false);
+EMBER_API Tensor max_pool2d(const Tensor& input, IntList kernel_size, IntList stride = {}, IntList padding = {0},
+                            IntList dilation = {1}, bool ceil_mode = false);
+EMBER_API Tensor avg_pool2d(const Tensor& input, IntList kernel_size, IntList stride = {}, IntList padding = {0},
+                            bool ceil_mode = false, bool count_include_pad = true, int64_t divisor_override = 0);
+EMBER_API Tensor adaptive_avg_pool2d(const Tensor& input, IntList output_size);
+EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntList output_size);
+
+}  // namespace ember::nn::functional

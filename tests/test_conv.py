@@ -1,0 +1,144 @@
+"""Convolution and pooling against PyTorch: values and gradients over strides, paddings, dilations,
+groups, and the error messages."""
+import numpy as np
+import pytest
+
+import ember
+from conftest import require_torch
+
+NN = ember._C._nn
+
+CONV2D = [  # (N, C_in, H, W), (C_out, C_in/g, kh, kw), kwargs
+    ((2, 3, 8, 8), (4, 3, 3, 3), dict()),
+    ((2, 3, 9, 7), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    ((1, 4, 10, 10), (6, 2, 3, 3), dict(groups=2, padding=(1, 2))),
+    ((2, 4, 11, 9), (4, 1, 3, 3), dict(groups=4, dilation=2, padding=2)),   # depthwise, dilated
+    ((3, 5, 6, 6), (7, 5, 1, 1), dict()),                                   # pointwise
+    ((2, 3, 8, 8), (4, 3, 2, 2), dict(padding="same")),                      # asymmetric 'same'
+    ((2, 3, 8, 8), (4, 3, 3, 5), dict(padding="valid", stride=(1, 2))),
+    ((3, 8, 8), (4, 3, 3, 3), dict(padding=1)),  # unbatched
+]
+
+
+def _pair(torch, x_shape, w_shape, dtype, seed, bias=True, bias_size=None):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(bias_size or w_shape[0]).astype(dtype) if bias else None
+    ex, ew = ember.from_numpy(x).requires_grad_(), ember.from_numpy(w).requires_grad_()
+    tx, tw = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
+    eb = ember.from_numpy(b).requires_grad_() if bias else None
+    tb = torch.from_numpy(b).requires_grad_() if bias else None
+    return (ex, ew, eb), (tx, tw, tb)
+
+
+def _check_grads(e_out, t_out, e_in, t_in, rtol, atol):
+    g = np.random.default_rng(1).standard_normal(tuple(t_out.shape)).astype(t_out.detach().numpy().dtype)
+    e_out.backward(ember.from_numpy(g.copy()))
+    t_out.backward(__import__("torch").from_numpy(g.copy()))
+    for e, t in zip(e_in, t_in):
+        if t is None:
+            continue
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", range(len(CONV2D)))
+def test_conv2d_matches_torch(case, dtype):
+    torch = require_torch()
+    xs, ws, kw = CONV2D[case]
+    (ex, ew, eb), (tx, tw, tb) = _pair(torch, xs, ws, dtype, case)
+    e = NN.conv2d(ex, ew, eb, **kw)
+    t = torch.nn.functional.conv2d(tx, tw, tb, **kw)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), **tol)
+    assert e.grad_fn.name() == t.grad_fn.name()
+    _check_grads(e, t, (ex, ew, eb), (tx, tw, tb), **tol)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(stride=2, padding=1, output_padding=1),
+                                dict(groups=2, dilation=2), dict(stride=3, padding=2, output_padding=2)])
+def test_conv_transpose2d_matches_torch(kw):
+    torch = require_torch()
+    groups = kw.get("groups", 1)
+    (ex, ew, eb), (tx, tw, tb) = _pair(torch, (2, 4, 5, 6), (4, 3, 3, 3), "float64", 3, bias_size=3 * groups)
+    e = NN.conv_transpose2d(ex, ew, eb, **kw)
+    t = torch.nn.functional.conv_transpose2d(tx, tw, tb, **kw)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+    _check_grads(e, t, (ex, ew, eb), (tx, tw, tb), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_conv1d_matches_torch(transpose):
+    torch = require_torch()
+    (ex, ew, eb), (tx, tw, tb) = _pair(torch, (3, 4, 17), (4, 2, 5), "float64", 5, bias_size=2 if transpose else 4)
+    if transpose:
+        e = NN.conv_transpose1d(ex, ew, eb, stride=2, padding=1)
+        t = torch.nn.functional.conv_transpose1d(tx, tw, tb, stride=2, padding=1)
+    else:
+        e = NN.conv1d(ex, ew, eb, stride=2, padding=1, groups=2)
+        t = torch.nn.functional.conv1d(tx, tw, tb, stride=2, padding=1, groups=2)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+    _check_grads(e, t, (ex, ew, eb), (tx, tw, tb), rtol=1e-10, atol=1e-10)
+
+
+def test_conv2d_weight_grad_is_thread_count_independent():
+    rng = np.random.default_rng(0)
+    x = ember.from_numpy(rng.standard_normal((16, 8, 12, 12)).astype(np.float32))
+    w = ember.from_numpy(rng.standard_normal((8, 8, 3, 3)).astype(np.float32))
+    grads = []
+    for threads in (1, 2):
+        ember.set_num_threads(threads)
+        wr = w.detach().requires_grad_()
+        NN.conv2d(x, wr, padding=1).sum().backward()
+        grads.append(wr.grad.numpy().copy())
+    ember.set_num_threads(2)
+    assert np.array_equal(grads[0], grads[1])
+
+
+def test_conv2d_errors():
+    x = ember.zeros(2, 3, 8, 8)
+    with pytest.raises(RuntimeError, match="expected input.*to have 4 channels, but got 3"):
+        NN.conv2d(x, ember.zeros(5, 4, 3, 3))
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        NN.conv2d(x, ember.zeros(5, 3, 9, 9))
+    with pytest.raises(RuntimeError, match="Expected 3D \\(unbatched\\) or 4D"):
+        NN.conv2d(ember.zeros(8, 8), ember.zeros(5, 3, 3, 3))
+    with pytest.raises(RuntimeError, match="should be the same"):
+        NN.conv2d(x, ember.zeros(5, 3, 3, 3, dtype=ember.float64))
+    with pytest.raises(ValueError, match="Invalid padding string"):
+        NN.conv2d(x, ember.zeros(5, 3, 3, 3), padding="full")
+
+
+POOL = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=2, ceil_mode=True),
+        dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1))]
+
+
+@pytest.mark.parametrize("kw", POOL)
+@pytest.mark.parametrize("kind", ["max", "avg", "avg_nopad"])
+def test_pool2d_matches_torch(kind, kw):
+    torch = require_torch()
+    x = np.random.default_rng(2).standard_normal((2, 3, 9, 10))
+    ex, tx = ember.from_numpy(x).requires_grad_(), torch.from_numpy(x).requires_grad_()
+    if kind == "max":
+        kwd = dict(kw, dilation=2) if kw.get("kernel_size") == 2 else kw
+        e, ei = NN.max_pool2d_with_indices(ex, **kwd)
+        t, ti = torch.nn.functional.max_pool2d(tx, return_indices=True, **kwd)
+        np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    else:
+        extra = dict(count_include_pad=kind == "avg")
+        e = NN.avg_pool2d(ex, **kw, **extra)
+        t = torch.nn.functional.avg_pool2d(tx, **kw, **extra)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    _check_grads(e, t, (ex,), (tx,), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [1, (2, 3), (3, 4), 5])
+def test_adaptive_avg_pool2d_matches_torch(size):
+    torch = require_torch()
+    x = np.random.default_rng(3).standard_normal((2, 3, 7, 8))
+    ex, tx = ember.from_numpy(x).requires_grad_(), torch.from_numpy(x).requires_grad_()
+    e = NN.adaptive_avg_pool2d(ex, size)
+    t = torch.nn.functional.adaptive_avg_pool2d(tx, size)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    _check_grads(e, t, (ex,), (tx,), rtol=1e-12, atol=1e-12)
