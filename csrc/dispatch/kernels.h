@@ -92,6 +92,17 @@ struct PoolArgs {
 };
 using PoolFn = void (*)(const PoolArgs&);
 
+// Normalisation over contiguous inputs. layer_norm: x is [rows, D], statistics per row.
+// batch_norm: x is [N, C, S], statistics per channel. weight/bias optional (data == nullptr).
+// forward writes y, mean, rstd (batch_norm training: from the batch, else reads mean/rstd given);
+// backward reads dy, x, mean, rstd, weight and writes dx (and, for batch_norm, dweight/dbias).
+struct NormArgs {
+  View x, y, weight, bias, mean, rstd, dy, dx, dweight, dbias;
+  double eps = 1e-5;
+  bool training = true;
+};
+using NormFn = void (*)(const NormArgs&);
+
 // ---- the table: (stub name, kernel type), one list per family; EMBER_FORALL_KERNELS joins them.
 // Unary ops are listed in ops/unary_ops.def and get one ElementwiseFn stub each (`exp_stub`, ...).
 #define EMBER_COPY_KERNELS(_) \
@@ -135,7 +146,11 @@ using PoolFn = void (*)(const PoolArgs&);
   _(max_pool2d_forward, PoolFn)             \
   _(max_pool2d_backward, PoolFn)            \
   _(avg_pool2d_forward, PoolFn)             \
-  _(avg_pool2d_backward, PoolFn)
+  _(avg_pool2d_backward, PoolFn)            \
+  _(layer_norm_forward, NormFn)             \
+  _(layer_norm_backward, NormFn)            \
+  _(batch_norm_forward, NormFn)             \
+  _(batch_norm_backward, NormFn)
 
 #define EMBER_FORALL_KERNELS(_) \
   EMBER_COPY_KERNELS(_)         \

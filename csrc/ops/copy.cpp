@@ -10,9 +10,10 @@ struct CopyBackwards : Node {
   Shape src_shape;
   std::string name() const override { return "CopyBackwards"; }
   tensor_list apply(tensor_list&& grads) override {
-    // self's old value is overwritten: it gets no gradient; src gets grad summed to its shape.
+    // self's old value was overwritten: its gradient is zero (as PyTorch gives); src gets grad summed to its shape.
     Tensor g = grads[0];
-    return {Tensor(), should_compute_output(1) ? sum_to_shape(g, src_shape).to(src_dtype) : Tensor()};
+    return {should_compute_output(0) ? zeros_like(g) : Tensor(),
+            should_compute_output(1) ? sum_to_shape(g, src_shape).to(src_dtype) : Tensor()};
   }
 };
 

@@ -59,7 +59,10 @@ Tensor full(const Shape& shape, const Scalar& value, TensorOptions options) {
   if (!options.dtype_) options = options.dtype(value.default_dtype());
   TensorOptions no_grad = options.requires_grad(false);
   Tensor t = empty(shape, no_grad);
-  fill_(t, value);
+  if (t.numel() > 0) {  // a fresh tensor: fill without counting a version bump
+    FillArgs args{View(t), value};
+    fill_stub.get(t.device().type, t.dtype())(args);
+  }
   return finish(t, options);
 }
 
@@ -84,6 +87,8 @@ Tensor ones_like(const Tensor& t, TensorOptions o) { return full(t.sizes(), 1, l
 Tensor full_like(const Tensor& t, const Scalar& v, TensorOptions o) { return full(t.sizes(), v, like(t, o)); }
 
 Tensor scalar_tensor(const Scalar& value, TensorOptions options, bool wrapped) {
+  // A wrapped Python float keeps double precision (it promotes as the default dtype; see result_type).
+  if (wrapped && !options.dtype_ && value.is_floating_point()) options = options.dtype(Dtype::Float64);
   Tensor t = full({}, value, options);
   t.impl()->wrapped_number_ = wrapped;
   return t;

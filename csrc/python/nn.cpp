@@ -65,6 +65,19 @@ void bind_nn(py::module_& m, TensorClass& cls) {
      py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
   nn.def("adaptive_avg_pool2d", [](const Tensor& x, py::handle size) { return F::adaptive_avg_pool2d(x, int_list(size)); },
          py::arg("input"), py::arg("output_size"));
+  nn.def("layer_norm", [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {
+    return F::layer_norm(x, int_list(shape), opt_tensor(w), opt_tensor(b), eps);
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+     py::arg("eps") = 1e-5);
+  nn.def("batch_norm", [](const Tensor& x, py::handle rm, py::handle rv, py::handle w, py::handle b, bool training,
+                          double momentum, double eps) {
+    return F::batch_norm(x, opt_tensor(rm), opt_tensor(rv), opt_tensor(w), opt_tensor(b), training, momentum, eps);
+  }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
+     py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  nn.def("group_norm", [](const Tensor& x, int64_t groups, py::handle w, py::handle b, double eps) {
+    return F::group_norm(x, groups, opt_tensor(w), opt_tensor(b), eps);
+  }, py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+     py::arg("eps") = 1e-5);
   nn.def("adaptive_max_pool2d", [](const Tensor& x, py::handle size) { return F::adaptive_max_pool2d(x, int_list(size)); },
          py::arg("input"), py::arg("output_size"));
 }

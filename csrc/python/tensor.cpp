@@ -103,7 +103,10 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   // ---- autograd attributes
   cls.def_property("requires_grad", &Tensor::requires_grad, [](Tensor& t, bool r) { t.requires_grad_(r); })
       .def("requires_grad_", [](Tensor& t, bool r) { t.requires_grad_(r); return t; }, py::arg("requires_grad") = true)
-      .def_property("grad", &Tensor::grad, [](const Tensor& t, py::object g) {
+      .def_property("grad", [](const Tensor& t) -> py::object {
+        Tensor g = t.grad();
+        return g.defined() ? py::cast(g) : py::object(py::none());  // never hand Python an undefined tensor
+      }, [](const Tensor& t, py::object g) {
         t.set_grad(g.is_none() ? Tensor() : g.cast<Tensor>());
       })
       .def_property_readonly("grad_fn", &grad_fn_object)

@@ -21,5 +21,9 @@ void max_pool2d_forward_kernel(const PoolArgs& a);
 void max_pool2d_backward_kernel(const PoolArgs& a);
 void avg_pool2d_forward_kernel(const PoolArgs& a);
 void avg_pool2d_backward_kernel(const PoolArgs& a);
+void layer_norm_forward_kernel(const NormArgs& a);
+void layer_norm_backward_kernel(const NormArgs& a);
+void batch_norm_forward_kernel(const NormArgs& a);
+void batch_norm_backward_kernel(const NormArgs& a);
 
 }  // namespace ember::cpu

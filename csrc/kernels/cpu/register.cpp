@@ -128,6 +128,10 @@ void register_cpu_kernels() {
   max_pool2d_backward_stub.set(CPU, &max_pool2d_backward_kernel);
   avg_pool2d_forward_stub.set(CPU, &avg_pool2d_forward_kernel);
   avg_pool2d_backward_stub.set(CPU, &avg_pool2d_backward_kernel);
+  layer_norm_forward_stub.set(CPU, &layer_norm_forward_kernel);
+  layer_norm_backward_stub.set(CPU, &layer_norm_backward_kernel);
+  batch_norm_forward_stub.set(CPU, &batch_norm_forward_kernel);
+  batch_norm_backward_stub.set(CPU, &batch_norm_backward_kernel);
 }
 
 }  // namespace ember::cpu

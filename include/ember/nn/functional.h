@@ -35,4 +35,14 @@ EMBER_API Tensor avg_pool2d(const Tensor& input, IntList kernel_size, IntList st
 EMBER_API Tensor adaptive_avg_pool2d(const Tensor& input, IntList output_size);
 EMBER_API std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntList output_size);
 
+// ---- normalisation (csrc/ops/norm.cpp)
+EMBER_API Tensor layer_norm(const Tensor& input, IntList normalized_shape, const Tensor& weight = Tensor(),
+                            const Tensor& bias = Tensor(), double eps = 1e-5);
+// Updates running_mean / running_var in place when training and they are defined.
+EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                            const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
+                            double momentum = 0.1, double eps = 1e-5);
+EMBER_API Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = Tensor(),
+                            const Tensor& bias = Tensor(), double eps = 1e-5);
+
 }  // namespace ember::nn::functional
