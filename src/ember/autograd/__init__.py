@@ -1,7 +1,16 @@
-"""ember.autograd: backward, grad, grad-mode switches (the graph itself lives in C++)."""
+"""ember.autograd: backward, grad, grad-mode switches, custom Functions, gradcheck and anomaly
+mode (the graph itself lives in C++)."""
+import importlib as _importlib
+
 from ember import _C
 from ember.autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                                       is_grad_enabled, is_inference_mode_enabled)
+from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+from ember.autograd.function import Function, FunctionCtx, once_differentiable
+
+__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "once_differentiable", "gradcheck",
+           "gradgradcheck", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "functional"]
 
 
 def _as_list(x):
@@ -13,12 +22,11 @@ def _as_list(x):
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(sum(tensors * grad_tensors))/d(leaf) into every leaf's .grad."""
-    if inputs is not None:
-        raise NotImplementedError("[ember.autograd.backward] the inputs= argument is not supported yet")
+    """Accumulate d(sum(tensors * grad_tensors))/d(leaf) into every leaf's .grad (only into the
+    .grad of `inputs` when given)."""
     if retain_graph is None:
         retain_graph = create_graph
-    _C._backward(_as_list(tensors), _as_list(grad_tensors), retain_graph, create_graph)
+    _C._backward(_as_list(tensors), _as_list(grad_tensors), retain_graph, create_graph, _as_list(inputs))
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
@@ -41,3 +49,16 @@ def Variable(data, requires_grad=False, volatile=False):  # noqa: N802  (legacy 
     if requires_grad:
         data.requires_grad_(True)
     return data
+
+
+def __getattr__(name):
+    # gradcheck and functional load on first use (they import NumPy helpers).
+    if name in ("gradcheck", "gradgradcheck"):
+        mod = _importlib.import_module("ember.autograd.gradcheck")
+        globals().update(gradcheck=mod.gradcheck, gradgradcheck=mod.gradgradcheck)
+        return globals()[name]
+    if name in ("functional", "gradcheck_module"):
+        mod = _importlib.import_module("ember.autograd.functional")
+        globals()["functional"] = mod
+        return mod
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")
