@@ -144,6 +144,14 @@ def test_non_leaf_hook_and_none_return():
     np.testing.assert_allclose(np_of(first), [6.0, 12.0, 18.0])
 
 
+def test_hook_handle_as_context_manager():
+    x = t64(ember, [1.0], True)
+    with x.register_hook(lambda g: g * 5):
+        (x * 1).sum().backward()
+    (x * 1).sum().backward()
+    np.testing.assert_allclose(np_of(x.grad), [6.0])
+
+
 def test_register_hook_on_tensor_without_grad_raises():
     with pytest.raises(RuntimeError):
         ember.ones(2).register_hook(lambda g: g)
@@ -303,7 +311,12 @@ def test_grad_modes_as_decorators():
         assert ember.is_inference_mode_enabled()
         return x * 2
 
+    @ember.inference_mode
+    def i_bare(x):
+        return x * 2
+
     x = ember.ones(2, requires_grad=True)
+    assert not i_bare(x).requires_grad
     assert ember.is_grad_enabled()  # applying the set_grad_enabled decorator changed nothing
     assert not f(x).requires_grad and not f_bare(x).requires_grad and not h(x).requires_grad
     assert not i(x).requires_grad and not ember.is_inference_mode_enabled()

@@ -298,7 +298,9 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   });
 
   py::class_<HookHandle, std::shared_ptr<HookHandle>>(m, "_HookHandle")
-      .def("remove", &HookHandle::remove);
+      .def("remove", &HookHandle::remove)
+      .def("__enter__", [](std::shared_ptr<HookHandle> h) { return h; })
+      .def("__exit__", [](HookHandle& h, py::args) { h.remove(); });
 
   cls.def("backward", [](const Tensor& t, py::object gradient, py::object retain_graph, bool create_graph, py::object inputs) {
         bool retain = retain_graph.is_none() ? create_graph : retain_graph.cast<bool>();

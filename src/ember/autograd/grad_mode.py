@@ -92,6 +92,11 @@ class set_grad_enabled(_DecoratorContextManager):
 class inference_mode(_DecoratorContextManager):
     """Like no_grad, for inference-only code."""
 
+    def __new__(cls, mode=True):
+        if mode is None or isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls(True)(mode)  # used as a bare decorator: @inference_mode
+
     def __init__(self, mode=True):
         self._args = (mode,)
         self.mode = mode
