@@ -580,6 +580,51 @@ def test_function_grad_for_non_tensor_input_raises():
         Bad.apply(x, 2.0).sum().backward()
 
 
+def test_function_wrong_grad_shape_raises():
+    class BadShape(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return ember.ones(5, dtype=ember.float64)
+
+    x = t64(ember, [1.0, 2.0], True)
+    with pytest.raises(RuntimeError, match="BadShapeBackward returned an invalid gradient at index 0"):
+        BadShape.apply(x).sum().backward()
+
+    class NotATensor(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return "grad"
+
+    with pytest.raises(TypeError):
+        NotATensor.apply(x).sum().backward()
+
+
+def test_function_non_tensor_outputs_and_int_outputs():
+    class Mixed(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, 7, ember.zeros(2, dtype=ember.int64)
+
+        @staticmethod
+        def backward(ctx, g, g_int, g_idx):
+            assert g_int is None
+            return g * 2
+
+    x = t64(ember, [1.0, 2.0], True)
+    y, k, idx = Mixed.apply(x)
+    assert k == 7 and not idx.requires_grad and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_allclose(np_of(x.grad), [2.0, 2.0])
+
+
 def test_function_python_exception_propagates_unchanged():
     class MyError(Exception):
         pass
@@ -700,6 +745,42 @@ def test_function_mark_dirty():
     x = t64(ember, [1.0], True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         AddOne_.apply(x)
+
+
+def test_function_mark_dirty_view_not_first_argument():
+    # torch's CopySlices assumes the modified view is the Function's first argument (it mixes up
+    # gradients otherwise), so the reference is torch with the arguments in that order.
+    def fn(lib):
+        first = lib is torch
+
+        class MulInto_(lib.autograd.Function):
+            """x *= w in place."""
+
+            @staticmethod
+            def forward(ctx, p, q):
+                x, w = (p, q) if first else (q, p)
+                ctx.save_for_backward(w, x.clone())
+                x.mul_(w)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                w, x_old = ctx.saved_tensors
+                gx, gw = g * w, (g * x_old).sum(0, keepdim=True)
+                return (gx, gw) if first else (gw, gx)
+
+        a = t64(lib, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], True)
+        w = t64(lib, [[-1.0, 0.5]], True)
+        y = a * 2
+        if first:
+            MulInto_.apply(y[1:], w)
+        else:
+            MulInto_.apply(w, y[1:])
+        (y * y).sum().backward()
+        return y, a.grad, w.grad
+    y, a_grad, w_grad = both(fn)
+    np.testing.assert_allclose(np_of(a_grad)[1:], 8 * np.array([[3.0, 4.0], [5.0, 6.0]]) * np.array([1.0, 0.25]))
 
 
 def test_function_mark_dirty_must_return_input():
