@@ -37,11 +37,17 @@ class GraphTask {
  public:
   GraphTask(bool keep_graph, bool capture_mode) : keep_graph_(keep_graph), capture_mode_(capture_mode) {}
 
-  void add_capture(const Edge& e, size_t index) { captures_[e.fn.get()].push_back({e.input_nr, index}); }
+  // The nodes are kept alive: an unused leaf's accumulator exists only through this edge, and a
+  // freed address could be reused by a node made during the run.
+  void add_capture(const Edge& e, size_t index) {
+    captures_[e.fn.get()].push_back({e.input_nr, index});
+    keep_alive_.push_back(e.fn);
+  }
   // backward(inputs=): this leaf's AccumulateGrad runs; every other one is skipped.
   void add_accumulate_target(const Edge& e) {
     captures_[e.fn.get()];
     accumulate_targets_.insert(e.fn.get());
+    keep_alive_.push_back(e.fn);
   }
 
   std::vector<Tensor> run(const std::vector<Edge>& roots, std::vector<Tensor>& root_grads, size_t num_captures) {
