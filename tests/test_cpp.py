@@ -49,7 +49,8 @@ def installed_ember(tmp_path_factory):
         common.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
     _run([cmake, "-S", str(ROOT), "-B", str(work / "core"), *common, "-DEMBER_BUILD_PYTHON=OFF",
           "-DEMBER_CPU_DISPATCH=OFF", "-DEMBER_BUILD_TESTS=OFF", f"-DCMAKE_INSTALL_PREFIX={prefix}"], env=env)
-    _run([cmake, "--build", str(work / "core"), "--target", "install"], env=env, timeout=1200)
+    jobs = ["--parallel", str(max(1, os.cpu_count() or 1))]
+    _run([cmake, "--build", str(work / "core"), "--target", "install", *jobs], env=env, timeout=1200)
     assert (prefix / "include" / "ember" / "ember.h").exists()
     config = list(prefix.glob("lib*/cmake/ember/emberConfig.cmake"))
     assert config, "emberConfig.cmake was not installed"
@@ -57,7 +58,7 @@ def installed_ember(tmp_path_factory):
     def build(src, name):
         build_dir = work / name
         _run([cmake, "-S", str(ROOT / src), "-B", str(build_dir), *common, f"-DCMAKE_PREFIX_PATH={prefix}"], env=env)
-        _run([cmake, "--build", str(build_dir)], env=env)
+        _run([cmake, "--build", str(build_dir), *jobs], env=env)
         return build_dir
 
     return build
