@@ -157,6 +157,17 @@ def test_register_hook_on_tensor_without_grad_raises():
         ember.ones(2).register_hook(lambda g: g)
 
 
+def test_retain_grad_sees_hook_modified_grad():
+    def fn(lib):
+        x = t64(lib, [1.0, 2.0], True)
+        y = x * 3
+        y.retain_grad()
+        y.register_hook(lambda g: g * 2)
+        (y * y).sum().backward()
+        return y.grad, x.grad
+    both(fn)
+
+
 def test_retain_grad():
     def fn(lib):
         x = t64(lib, [1.0, 2.0], True)
@@ -915,6 +926,39 @@ def test_once_differentiable():
     (g,) = ember.autograd.grad(y, x, grad_outputs=ember.ones_like(y).requires_grad_(), create_graph=True)
     with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
         g.sum().backward()
+
+
+def test_function_ctx_is_freed_with_the_graph():
+    import gc
+    import weakref
+    refs = []
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            refs.append(weakref.ref(ctx))
+            y = x.exp()
+            ctx.save_for_backward(x, y)
+            ctx.mark_non_differentiable()
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            return g * y
+
+    x = ember.ones(3, requires_grad=True)
+    y = Exp.apply(x)
+    y.sum().backward()
+    del y
+    gc.collect()
+    assert refs[-1]() is None
+    z = Exp.apply(x * 1) * 2
+    gc.collect()
+    assert refs[-1]() is not None  # held by z's graph
+    del z
+    gc.collect()
+    assert refs[-1]() is None
 
 
 def test_function_without_grad():

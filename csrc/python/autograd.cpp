@@ -261,6 +261,10 @@ py::tuple function_link(py::object ctx, py::object backward, const std::string& 
     }
   }
   ctx.attr("_saved") = py::tuple(saved);
+  // Drop ctx's references to outputs: output -> node -> ctx -> output would be a cycle that
+  // Python's collector cannot see through the C++ node.
+  for (const char* attr : {"to_save", "dirty_tensors", "non_differentiable"})
+    if (py::hasattr(ctx, attr)) py::delattr(ctx, attr);
   return py::tuple(results);
 }
 
