@@ -994,6 +994,9 @@ def test_variable_legacy_alias():
     (v * 3).sum().backward()
     np.testing.assert_allclose(np_of(v.grad), [3.0, 3.0])
     assert not Variable(ember.ones(2)).requires_grad
+    assert isinstance(ember.ones(1), Variable) and not isinstance(1.0, Variable)
+    with pytest.raises(TypeError):
+        Variable([1.0, 2.0])
 
 
 # ---------------------------------------------------------------- anomaly mode

@@ -32,9 +32,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
          is_grads_batched=False, materialize_grads=False):
     """Return the gradients of outputs w.r.t. inputs without touching .grad."""
+    if is_grads_batched:
+        raise NotImplementedError("[ember.autograd.grad] is_grads_batched=True is not supported")
     if retain_graph is None:
         retain_graph = create_graph
-    single = isinstance(inputs, _C.Tensor)
     inputs_l = _as_list(inputs)
     allow = bool(allow_unused) or materialize_grads
     result = _C._grad(_as_list(outputs), inputs_l, _as_list(grad_outputs), retain_graph, create_graph, allow)
@@ -44,11 +45,21 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return result
 
 
-def Variable(data, requires_grad=False, volatile=False):  # noqa: N802  (legacy name)
-    """The legacy Variable wrapper: returns the tensor itself (Variables and Tensors merged in PyTorch 0.4)."""
-    if requires_grad:
-        data.requires_grad_(True)
-    return data
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        return isinstance(other, _C.Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The legacy Variable wrapper. Variables and Tensors merged in PyTorch 0.4: Variable(t)
+    returns the tensor itself (requiring grad when asked), and every Tensor is a Variable."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        if not isinstance(data, _C.Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        if requires_grad:
+            data.requires_grad_(True)
+        return data
 
 
 def __getattr__(name):
