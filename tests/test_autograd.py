@@ -756,6 +756,10 @@ def test_function_mark_dirty():
     x = t64(ember, [1.0], True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         AddOne_.apply(x)
+    x = t64(ember, [[1.0, 2.0]], True)
+    with pytest.raises(RuntimeError, match="view of a leaf Variable that requires grad"):
+        AddOne_.apply(x[0])
+    assert x.is_leaf
 
 
 def test_function_mark_dirty_view_not_first_argument():

@@ -216,8 +216,7 @@ py::tuple function_link(py::object ctx, py::object backward, const std::string& 
         results.append(o);
       }
     } else if (is_modified && !repeated) {
-      EMBER_CHECK(!(t.is_leaf() && t.requires_grad()), Runtime,
-                  "[ember.autograd.Function] a leaf Variable that requires grad has been used in an in-place operation.");
+      check_inplace(t, "autograd.Function");  // leaves, and views of leaves, that require grad
       EMBER_CHECK(!(t.impl()->view_base_ && n_tensor_out > 1), Runtime,
                   "[ember.autograd.Function] If your Function modifies inplace an input that is a view of another "
                   "Tensor, your Function cannot return more than one Tensor.");
