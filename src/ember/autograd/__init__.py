@@ -7,6 +7,7 @@ from ember.autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, in
                                       is_grad_enabled, is_inference_mode_enabled)
 from ember.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from ember.autograd.function import Function, FunctionCtx, once_differentiable
+from ember.autograd.gradcheck import gradcheck, gradgradcheck  # binds the names to the functions, as torch does
 
 __all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "once_differentiable", "gradcheck",
            "gradgradcheck", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad",
@@ -63,12 +64,8 @@ class Variable(metaclass=_VariableMeta):
 
 
 def __getattr__(name):
-    # gradcheck and functional load on first use (they import NumPy helpers).
-    if name in ("gradcheck", "gradgradcheck"):
-        mod = _importlib.import_module("ember.autograd.gradcheck")
-        globals().update(gradcheck=mod.gradcheck, gradgradcheck=mod.gradgradcheck)
-        return globals()[name]
-    if name in ("functional", "gradcheck_module"):
+    # functional loads on first use.
+    if name == "functional":
         mod = _importlib.import_module("ember.autograd.functional")
         globals()["functional"] = mod
         return mod
