@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "autograd/node.h"
+#include "autograd/engine.h"
 #include "core/check.h"
 #include "ember/ops.h"
 
@@ -37,7 +37,18 @@ class GraphTask {
  public:
   GraphTask(bool keep_graph, bool capture_mode) : keep_graph_(keep_graph), capture_mode_(capture_mode) {}
 
-  void add_capture(const Edge& e, size_t index) { captures_[e.fn.get()].push_back({e.input_nr, index}); }
+  // The nodes are kept alive: an unused leaf's accumulator exists only through this edge, and a
+  // freed address could be reused by a node made during the run.
+  void add_capture(const Edge& e, size_t index) {
+    captures_[e.fn.get()].push_back({e.input_nr, index});
+    keep_alive_.push_back(e.fn);
+  }
+  // backward(inputs=): this leaf's AccumulateGrad runs; every other one is skipped.
+  void add_accumulate_target(const Edge& e) {
+    captures_[e.fn.get()];
+    accumulate_targets_.insert(e.fn.get());
+    keep_alive_.push_back(e.fn);
+  }
 
   std::vector<Tensor> run(const std::vector<Edge>& roots, std::vector<Tensor>& root_grads, size_t num_captures) {
     captured_.assign(num_captures, Tensor());
@@ -60,7 +71,8 @@ class GraphTask {
       buffers_.erase(node);
       run_slot_hooks(node, inputs);
       tensor_list outputs;
-      bool skip = capture_mode_ && (!needed_.count(node) || dynamic_cast<AccumulateGrad*>(node));
+      bool skip = capture_mode_ && (!needed_.count(node) ||
+                                    (dynamic_cast<AccumulateGrad*>(node) && !accumulate_targets_.count(node)));
       bool any_defined = false;
       for (auto& g : inputs) any_defined = any_defined || g.defined();
       if (!skip && any_defined) {
@@ -152,6 +164,7 @@ class GraphTask {
   }
 
   void fill_missing(Node* node, tensor_list& inputs) {
+    if (auto* custom = dynamic_cast<CustomFunctionNode*>(node); custom && !custom->materialize_grads) return;
     const auto& meta = node->input_metadata();
     for (size_t i = 0; i < inputs.size() && i < meta.size(); ++i)
       if (!inputs[i].defined()) inputs[i] = zeros(meta[i].shape, TensorOptions().dtype(meta[i].dtype).device(meta[i].device));
@@ -185,6 +198,7 @@ class GraphTask {
   std::unordered_map<Node*, tensor_list> buffers_;
   std::unordered_map<Node*, std::vector<Capture>> captures_;
   std::unordered_set<Node*> needed_;
+  std::unordered_set<Node*> accumulate_targets_;
   std::vector<Tensor> captured_;
   std::vector<std::shared_ptr<Node>> keep_alive_;
 };
@@ -224,6 +238,34 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
   GradModeGuard mode(create_graph);
   GraphTask task(retain_graph || create_graph, false);
   task.run(roots, grads, 0);
+}
+
+void backward_to(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                 bool create_graph, const std::vector<Tensor>& inputs) {
+  EMBER_CHECK(!inputs.empty(), Runtime, "[ember.autograd.backward] 'inputs' argument to backward() cannot be empty.");
+  std::vector<Edge> roots;
+  auto grads = make_root_grads(outputs, grad_outputs, roots);
+  GradModeGuard mode(create_graph);
+  GraphTask task(retain_graph || create_graph, true);
+  std::vector<size_t> non_leaf;  // inputs whose gradient is captured, then added into their .grad
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    EMBER_CHECK(inputs[i].defined() && requires_grad(inputs[i]), Runtime,
+                "[ember.autograd.backward] One of the differentiated Tensors (input ", i, ") does not require grad");
+    if (inputs[i].is_leaf()) {
+      task.add_accumulate_target(gradient_edge(inputs[i]));
+    } else {
+      task.add_capture(gradient_edge(inputs[i]), i);
+      non_leaf.push_back(i);
+    }
+  }
+  auto captured = task.run(roots, grads, inputs.size());
+  for (size_t i : non_leaf) {
+    Tensor g = captured[i];
+    if (!g.defined()) continue;
+    AutogradMeta& meta = inputs[i].impl()->autograd();
+    if (!create_graph) g = g.detach();
+    meta.grad = meta.grad.defined() ? add(meta.grad, g) : (create_graph ? g : g.clone());
+  }
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
