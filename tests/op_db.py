@@ -101,6 +101,35 @@ OPS += [
     OpInfo("flatten", lambda lib, a: a.flatten(1), [S((2, 3, 4))]),
     OpInfo("clone", lambda lib, a: a.clone(), UNARY_SHAPES, ALL),
     OpInfo("to_float64", lambda lib, a: a.to(lib.float64), UNARY_SHAPES, FLOAT_ALL + INT),
+    OpInfo("unflatten", lambda lib, a, **k: a.unflatten(**k), [S((2, 6), dim=1, sizes=(2, 3)), S((4, 3), dim=-2, sizes=(-1, 2))], ALL),
+    OpInfo("unbind", lambda lib, a, **k: lib.unbind(a, **k), [S((3, 4), dim=0), S((2, 3, 4), dim=-1)], ALL),
+    OpInfo("split_int", lambda lib, a, **k: lib.split(a, 2, **k), [S((5, 3), dim=0), S((2, 3, 5), dim=-1)], ALL),
+    OpInfo("split_sizes", lambda lib, a, **k: a.split([1, 0, 3], **k), [S((4, 3), dim=0), S((2, 3, 4), dim=-1)], ALL),
+    OpInfo("chunk", lambda lib, a, **k: a.chunk(3, **k), [S((7, 2), dim=0), S((2, 5), dim=-1), S((2, 2), dim=1)], ALL),
+    OpInfo("tensor_split_sections", lambda lib, a, **k: lib.tensor_split(a, 3, **k), [S((7, 2), dim=0), S((2, 2), dim=-1)]),
+    OpInfo("tensor_split_indices", lambda lib, a, **k: a.tensor_split([1, 4, 9], **k), [S((6, 2), dim=0), S((2, 5), dim=-1)]),
+    OpInfo("diagonal", lambda lib, a, **k: lib.diagonal(a, **k), [S((4, 5)), S((4, 5), offset=2), S((4, 5), offset=-1),
+                                                                  S((2, 3, 4), offset=1, dim1=-1, dim2=0), S((3, 3), offset=5)], ALL),
+    OpInfo("unfold", lambda lib, a, **k: a.unfold(**k), [S((7,), dimension=0, size=3, step=1), S((3, 8), dimension=-1, size=2, step=3),
+                                                         S((5, 4), dimension=0, size=3, step=2), S((), dimension=0, size=1, step=1)], ALL),
+    OpInfo("movedim", lambda lib, a, **k: lib.movedim(a, **k), [S((2, 3, 4), source=0, destination=-1),
+                                                                S((2, 3, 4, 5), source=(0, -1), destination=(2, 0))], ALL),
+    OpInfo("moveaxis", lambda lib, a: a.moveaxis(1, 0), [S((2, 3, 4))]),
+    OpInfo("t", lambda lib, a: a.t(), [S((3, 4)), S((4,)), S(())], ALL),
+    OpInfo("T", lambda lib, a: a.T, [S((3, 4)), S((4,))], ALL),
+    OpInfo("mT", lambda lib, a: a.mT, [S((3, 4)), S((2, 3, 4))], ALL),
+    OpInfo("mH", lambda lib, a: a.mH, [S((2, 3, 4))]),
+    OpInfo("H", lambda lib, a: a.H, [S((3, 4))]),
+    OpInfo("adjoint", lambda lib, a: a.adjoint(), [S((2, 3, 4))]),
+    OpInfo("squeeze_dims", lambda lib, a, **k: a.squeeze(**k), [S((3, 1, 1, 4), dim=(1, -2)), S((1, 3, 1), dim=(0, 1)),
+                                                               S((1, 3, 1), dim=-1)], ALL),
+    OpInfo("expand_as", lambda lib, a, b: a.expand_as(b), [S((4, 1), (3, 4, 5))]),
+    OpInfo("view_as", lambda lib, a, b: a.contiguous().view_as(b), [S((3, 4), (2, 6))]),
+    OpInfo("contiguous", lambda lib, a: a.contiguous(), UNARY_SHAPES, ALL),
+    OpInfo("as_strided", lambda lib, a, **k: a.as_strided(**k), [S((4, 5), size=(2, 3), stride=(1, 2)),
+                                                                 S((4, 5), size=(3, 2), stride=(5, 1), storage_offset=1),
+                                                                 S((4, 5), size=(2, 3), stride=(0, 1))], layouts=("contiguous",)),
+    OpInfo("as_strided_noncontig", lambda lib, a: a.transpose(0, 1).as_strided((2, 2), (3, 1), 1), [S((4, 5))]),
 ]
 
 # ---- linalg
@@ -124,6 +153,55 @@ OPS += [
 # ---- sort
 
 # ---- joining (cat, stack, flip, roll, repeat, pad, ...)
+def _pad(lib):
+    return lib._C._ops.pad if lib.__name__ == "ember" else lib.nn.functional.pad
+
+
+OPS += [
+    OpInfo("cat", lambda lib, *ts, **k: lib.cat(ts, **k), [S((2, 3), (4, 3)), S((2, 3), (2, 1), (2, 4), dim=1),
+                                                           S((2, 3, 4), (2, 3, 1), dim=-1), S((0,), (3, 2), (0,)),
+                                                           S((3,), (4,), dim=-1)], ALL, ref=lambda *a, **k: np.concatenate(
+                                                               [x for x in a if x.shape != (0,)], axis=k.get("dim", 0))),
+    OpInfo("concat", lambda lib, a, b: lib.concat([a, b], dim=1), [S((2, 3), (2, 2))]),
+    OpInfo("concatenate", lambda lib, a, b: lib.concatenate([a, b], axis=-1), [S((2, 3), (2, 2))]),
+    OpInfo("cat_promote", lambda lib, a, b: lib.cat([a, b.to(lib.float64)]), [S((2, 3), (1, 3))], INT + ("float32", "bool")),
+    OpInfo("stack", lambda lib, *ts, **k: lib.stack(ts, **k), [S((2, 3), (2, 3)), S((2, 3), (2, 3), (2, 3), dim=-1),
+                                                               S((3,), (3,), dim=1), S((), ())], ALL,
+           ref=lambda *a, **k: np.stack(a, axis=k.get("dim", 0))),
+    OpInfo("hstack", lambda lib, *ts: lib.hstack(ts), [S((2, 3), (2, 1)), S((3,), (2,)), S((), (2,))], ALL),
+    OpInfo("vstack", lambda lib, *ts: lib.vstack(ts), [S((2, 3), (1, 3)), S((3,), (3,)), S((3,), (2, 3))], ALL),
+    OpInfo("dstack", lambda lib, *ts: lib.dstack(ts), [S((2, 3), (2, 3)), S((3,), (3,)), S((2, 3, 1), (2, 3))], ALL),
+    OpInfo("flip", lambda lib, a, **k: lib.flip(a, **k), [S((3, 4), dims=(0,)), S((2, 3, 4), dims=(0, -1)), S((4,), dims=(-1,)),
+                                                          S((2, 3), dims=())], ALL, ref=lambda a, dims: np.flip(a, dims)),
+    OpInfo("flip_method", lambda lib, a: a.flip(1, 2), [S((2, 3, 4))]),
+    OpInfo("fliplr", lambda lib, a: lib.fliplr(a), [S((3, 4)), S((2, 3, 4))], ALL),
+    OpInfo("flipud", lambda lib, a: lib.flipud(a), [S((3, 4)), S((5,))], ALL),
+    OpInfo("roll", lambda lib, a, **k: lib.roll(a, **k), [S((3, 4), shifts=1, dims=0), S((2, 3, 4), shifts=(-1, 5), dims=(-1, 1)),
+                                                          S((3, 4), shifts=5), S((3, 4), shifts=(1, 2), dims=(0, 0))], ALL,
+           ref=lambda a, shifts, dims=None: np.roll(a, shifts, dims)),
+    OpInfo("repeat", lambda lib, a, reps: a.repeat(*reps), [S((2, 3), reps=(2, 1)), S((2, 3), reps=(2, 1, 3)), S((3,), reps=(0, 2)),
+                                                            S((), reps=(2, 3))], ALL, ref=lambda a, reps: np.tile(a, reps)),
+    OpInfo("tile", lambda lib, a, **k: lib.tile(a, **k), [S((2, 3), dims=(2,)), S((2, 3), dims=(2, 1, 2))], ALL,
+           ref=lambda a, dims: np.tile(a, dims)),
+    OpInfo("repeat_interleave", lambda lib, a, **k: lib.repeat_interleave(a, **k),
+           [S((2, 3), repeats=2), S((2, 3), repeats=3, dim=1), S((2, 3, 2), repeats=2, dim=-3)], ALL),
+    OpInfo("repeat_interleave_tensor", lambda lib, a, r, **k: a.repeat_interleave(r.long(), **k) if r.dim() else
+           a.repeat_interleave(r.long(), **k), [S((3, 2), (3,), dim=0), S((2, 4), (4,), dim=-1), S((2, 3), (), dim=1)],
+           input_dtypes={1: "int64"}, low=0, high=3, layouts=("contiguous", "transposed")),
+    OpInfo("tril", lambda lib, a, **k: lib.tril(a, **k), [S((4, 5)), S((3, 4), diagonal=1), S((2, 4, 3), diagonal=-1),
+                                                          S((3, 3), diagonal=-5)], ALL, ref=lambda a, diagonal=0: np.tril(a, diagonal)),
+    OpInfo("triu", lambda lib, a, **k: a.triu(**k), [S((4, 5)), S((3, 4), diagonal=2), S((2, 4, 3), diagonal=-1)], ALL, ref=lambda a, diagonal=0: np.triu(a, diagonal)),
+    OpInfo("pad_constant", lambda lib, a, **k: _pad(lib)(a, **k),
+           [S((3, 4), pad=(1, 2)), S((2, 3, 4), pad=(1, 0, 2, 1), value=1.5), S((2, 3, 4), pad=(-1, 2, 0, 1, 1, 1)),
+            S((5,), pad=(-2, -1)), S((2, 3, 2, 2), pad=(1, 1, 1, 1, 1, 1, 1, 1))], NUMERIC),
+    OpInfo("pad_reflect", lambda lib, a, **k: _pad(lib)(a, mode="reflect", **k),
+           [S((2, 5), pad=(2, 3)), S((2, 3, 4), pad=(1, 3)), S((2, 3, 4), pad=(1, 2, 2, 0)), S((1, 2, 3, 4, 3), pad=(1, 2, 2, 0, 1, 1))]),
+    OpInfo("pad_replicate", lambda lib, a, **k: _pad(lib)(a, mode="replicate", **k),
+           [S((2, 5), pad=(2, 7)), S((2, 3, 4), pad=(1, 2, 3, 0)), S((2, 2, 3, 4), pad=(1, 2, 2, 0, 1, 1))]),
+    OpInfo("pad_circular", lambda lib, a, **k: _pad(lib)(a, mode="circular", **k),
+           [S((2, 5), pad=(2, 5)), S((2, 3, 4), pad=(1, 2, 3, 0)), S((2, 2, 3, 4), pad=(1, 2, 2, 0, 1, 1)),
+            S((2, 5), pad=(-1, 2))]),
+]
 
 # ---- random / factories
 

@@ -25,7 +25,10 @@ struct CatBackward0 : Node {
     tensor_list out(sizes.size());
     int64_t off = 0;
     for (size_t i = 0; i < sizes.size(); ++i) {
-      if (sizes[i] < 0) continue;
+      if (sizes[i] < 0) {
+        if (should_compute_output(i)) out[i] = zeros({0}, TensorOptions(grads[0].dtype()).device(grads[0].device()));
+        continue;
+      }
       if (should_compute_output(i)) out[i] = narrow(grads[0], dim, off, sizes[i]);
       off += sizes[i];
     }
