@@ -481,15 +481,13 @@ std::vector<Tensor> tensor_split(const Tensor& x, const std::vector<int64_t>& in
               "tensor with ", x.dim(), " dims");
   int64_t d = wrap_dim(dim, x.dim(), "tensor_split");
   int64_t n = x.sizes()[d];
+  // Python slicing: x[indices[i-1]:indices[i]], each bound normalised on its own.
+  auto norm = [n](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + n : v, 0, n); };
   std::vector<Tensor> out;
-  int64_t start = 0;
   for (size_t i = 0; i <= indices.size(); ++i) {
-    int64_t end = i < indices.size() ? indices[i] : n;
-    if (end < 0) end = std::max<int64_t>(end + n, 0);
-    end = std::min(end, n);
-    int64_t s = std::min(start, n);
-    out.push_back(slice(x, d, s, std::max(end, s), 1));
-    start = std::max(end, s);
+    int64_t start = i == 0 ? 0 : norm(indices[i - 1]);
+    int64_t end = i < indices.size() ? norm(indices[i]) : n;
+    out.push_back(slice(x, d, start, std::max(end, start), 1));
   }
   return out;
 }
