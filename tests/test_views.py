@@ -356,3 +356,19 @@ def test_double_backward_through_join_ops():
         g.sum().backward()
         res.append(x.grad.numpy())
     np.testing.assert_allclose(res[0], res[1])
+
+
+def test_pad_grad_fn_names_match_torch():
+    torch = require_torch()
+    for mode, pads, shape in [("constant", (1, 1), (2, 3)), ("reflect", (1, 1), (2, 3)), ("replicate", (1, 1, 1, 1), (1, 2, 3)),
+                              ("reflect", (1, 1, 1, 1, 1, 1), (1, 2, 3, 3))]:
+        e = _pad(ember)(ember.zeros(*shape, requires_grad=True), pads, mode=mode)
+        t = _pad(torch)(torch.zeros(*shape, requires_grad=True), pads, mode=mode)
+        assert e.grad_fn.name() == t.grad_fn.name()
+
+
+def test_pad_value_only_for_constant():
+    x = ember.zeros(2, 3)
+    np.testing.assert_array_equal(_pad(ember)(x, (1, 0), value=7.0).numpy()[:, 0], [7, 7])
+    with pytest.raises(RuntimeError):
+        _pad(ember)(x, (1, 0), mode="reflect", value=7.0)
