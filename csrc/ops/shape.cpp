@@ -413,13 +413,55 @@ Tensor unflatten(const Tensor& x, int64_t dim, const Shape& sizes) {
   return view(x, shape);
 }
 
+namespace {
+// Multi-output views (unbind, split): one node for all outputs; missing gradients arrive as zeros.
+struct MultiViewBackward : Node {
+  int64_t dim = 0;
+  bool unbind = false;
+  std::string op;
+  std::string name() const override { return op; }
+  tensor_list apply(tensor_list&& grads) override { return {unbind ? stack(grads, dim) : cat(grads, dim)}; }
+};
+
+std::vector<Tensor> record_multi_view(std::vector<Tensor> outs, const Tensor& x, int64_t dim, bool is_unbind,
+                                      const char* op) {
+  if (outs.empty()) return outs;
+  if (auto node = make_grad_node<MultiViewBackward>(x)) {
+    node->dim = dim;
+    node->unbind = is_unbind;
+    node->op = op;
+    set_history(outs, node);
+  }
+  return outs;
+}
+}  // namespace
+
 std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
   EMBER_CHECK(x.dim() > 0, Index, "[ember.unbind] Dimension specified as ", dim, " but tensor has no dimensions");
   int64_t d = wrap_dim(dim, x.dim(), "unbind");
+  Shape sizes = x.sizes();
+  Strides strides = x.strides();
+  sizes.erase(sizes.begin() + d);
+  strides.erase(strides.begin() + d);
   std::vector<Tensor> out;
-  for (int64_t i = 0; i < x.sizes()[d]; ++i) out.push_back(select(x, d, i));
-  return out;
+  for (int64_t i = 0; i < x.sizes()[d]; ++i)
+    out.push_back(make_alias(x, sizes, strides, x.storage_offset() + i * x.strides()[d]));
+  return record_multi_view(std::move(out), x, d, true, "UnbindBackward0");
 }
+
+namespace {
+std::vector<Tensor> split_impl(const Tensor& x, const std::vector<int64_t>& sizes, int64_t d, const char* op) {
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    Shape shape = x.sizes();
+    shape[d] = s;
+    out.push_back(make_alias(x, shape, x.strides(), x.storage_offset() + (s ? start * x.strides()[d] : 0)));
+    start += s;
+  }
+  return record_multi_view(std::move(out), x, d, false, op);
+}
+}  // namespace
 
 std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim) {
   EMBER_CHECK(x.dim() > 0, Runtime, "[ember.split] split expects at least a 1-dimensional tensor");
@@ -432,13 +474,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& x, const std::vector<int64_t>
   }
   EMBER_CHECK(total == n, Runtime, "[ember.split_with_sizes] split_with_sizes expects split_sizes to sum exactly to ", n,
               " (input tensor's size at dimension ", d, "), but got split_sizes=", shape_str(sizes));
-  std::vector<Tensor> out;
-  int64_t start = 0;
-  for (int64_t s : sizes) {
-    out.push_back(slice(x, d, start, start + s, 1));
-    start += s;
-  }
-  return out;
+  return split_impl(x, sizes, d, "SplitWithSizesBackward0");
 }
 
 std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
@@ -449,10 +485,10 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
               split_size);
   EMBER_CHECK(split_size > 0 || n == 0, Runtime, "[ember.split] split_size can only be 0 if dimension size is 0, but got ",
               "dimension size of ", n);
-  if (n == 0) return {slice(x, d, 0, 0, 1)};
   std::vector<int64_t> sizes;
   for (int64_t start = 0; start < n; start += split_size) sizes.push_back(std::min(split_size, n - start));
-  return split_with_sizes(x, sizes, d);
+  if (n == 0) sizes = {0};
+  return split_impl(x, sizes, d, "SplitBackward0");
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
@@ -461,7 +497,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   int64_t d = wrap_dim(dim, x.dim(), "chunk");
   int64_t n = x.sizes()[d];
   int64_t split_size = (n + chunks - 1) / chunks;
-  if (split_size == 0 && n == 0) return split_with_sizes(x, std::vector<int64_t>(chunks, 0), d);
+  if (split_size == 0 && n == 0) return split_impl(x, std::vector<int64_t>(chunks, 0), d, "SplitBackward0");
   return split(x, split_size, d);
 }
 
