@@ -267,6 +267,10 @@ ERROR_CASES = [
     ("pad_reflect_dims", lambda L, x: _pad(L)(x, (1,) * 6, mode="reflect")),
     ("pad_reflect_1d", lambda L, x: _pad(L)(x[0, 0], (1, 1), mode="reflect")),
     ("pad_mode", lambda L, x: _pad(L)(x, (1, 1), mode="foo")),
+    ("roll_0d", lambda L, x: x.sum().roll(1, 0)),
+    ("unflatten_0d", lambda L, x: x.sum().unflatten(0, (1,))),
+    ("rot90_dims", lambda L, x: L.rot90(x, 1, (0, 0))),
+    ("rot90_1d", lambda L, x: L.rot90(x[0, 0])),
     ("pad_negative", lambda L, x: _pad(L)(x, (-3, -3))),
 ]
 

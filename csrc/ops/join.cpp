@@ -201,6 +201,24 @@ Tensor flipud(const Tensor& x) {
   return flip(x, {0});
 }
 
+Tensor rot90(const Tensor& x, int64_t k, const std::vector<int64_t>& dims) {
+  EMBER_CHECK(dims.size() == 2, Runtime, "[ember.rot90] expected total rotation dims == 2, but got dims = ", dims.size());
+  EMBER_CHECK(x.dim() >= 2, Runtime, "[ember.rot90] expected total dims >= 2, but got total dims = ", x.dim());
+  int64_t d0 = wrap_dim(dims[0], x.dim(), "rot90"), d1 = wrap_dim(dims[1], x.dim(), "rot90");
+  EMBER_CHECK(d0 != d1, Runtime, "[ember.rot90] expected rotation dims to be different, but got dim0 = ", d0,
+              " and dim1 = ", d1);
+  switch (((k % 4) + 4) % 4) {
+    case 1: return transpose(flip(x, {d1}), d0, d1);
+    case 2: return flip(x, {d0, d1});
+    case 3: return transpose(flip(x, {d0}), d0, d1);
+    default: return clone(x);
+  }
+}
+
+Tensor narrow_copy(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  return clone(narrow(x, dim, start, length));
+}
+
 // ---- roll
 namespace {
 struct RollBackward0 : Node {
@@ -222,6 +240,7 @@ Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const std::vect
   }
   EMBER_CHECK(shifts.size() == dims.size(), Runtime, "[ember.roll] shifts and dimensions must align. shifts: ",
               shifts.size(), ", dims:", dims.size());
+  EMBER_CHECK(x.dim() > 0, Index, "[ember.roll] Dimension specified as ", dims[0], " but tensor has no dimensions");
   std::vector<int64_t> wrapped;
   for (int64_t dim : dims) wrapped.push_back(wrap_dim(dim, x.dim(), "roll"));
   Tensor cur = x;

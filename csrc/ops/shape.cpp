@@ -392,6 +392,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
 // ---- more views: unflatten, unbind, split, chunk, tensor_split, diagonal, unfold, movedim, t, mT
 
 Tensor unflatten(const Tensor& x, int64_t dim, const Shape& sizes) {
+  EMBER_CHECK(x.dim() > 0, Runtime, "[ember.unflatten] Dimension specified as ", dim, " but tensor has no dimensions");
   int64_t d = wrap_dim(dim, x.dim(), "unflatten");
   EMBER_CHECK(!sizes.empty(), Runtime, "[ember.unflatten] unflatten: sizes must be non-empty");
   int64_t n = x.sizes()[d], known = 1, infer = -1;
@@ -608,8 +609,8 @@ Tensor movedim(const Tensor& x, const std::vector<int64_t>& source, const std::v
   EMBER_CHECK(source.size() == destination.size(), Runtime, "[ember.movedim] movedim: Invalid source or destination dims: ",
               "source (", shape_str(source), " dims) should contain the same number of dims as destination (",
               shape_str(destination), " dims)");
-  std::vector<int64_t> order(std::max<int64_t>(n, 0), -1);
-  std::vector<bool> src_used(n, false), dst_used(n, false);
+  std::vector<int64_t> order(std::max<int64_t>(n, 1), -1);
+  std::vector<bool> src_used(order.size(), false), dst_used(order.size(), false);
   for (size_t i = 0; i < source.size(); ++i) {
     int64_t s = wrap_dim(source[i], n, "movedim"), t = wrap_dim(destination[i], n, "movedim");
     EMBER_CHECK(!src_used[s], Runtime, "[ember.movedim] movedim: repeated dim in `source` (", shape_str(source), ")");
@@ -617,6 +618,7 @@ Tensor movedim(const Tensor& x, const std::vector<int64_t>& source, const std::v
     src_used[s] = dst_used[t] = true;
     order[t] = s;
   }
+  if (n == 0) return permute(x, {});
   int64_t next = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (order[i] >= 0) continue;

@@ -73,6 +73,9 @@ void bind_join(py::module_& m, TensorClass& cls) {
         py::arg("dims"));
   m.def("fliplr", &fliplr, py::arg("input"));
   m.def("flipud", &flipud, py::arg("input"));
+  m.def("rot90", [](const Tensor& x, int64_t k, py::handle dims) { return rot90(x, k, dims_from_py(dims, "rot90")); },
+        py::arg("input"), py::arg("k") = 1, py::arg("dims") = py::make_tuple(0, 1));
+  m.def("narrow_copy", &narrow_copy, py::arg("input"), py::arg("dim"), py::arg("start"), py::arg("length"));
   m.def("roll", &roll_fn, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none());
   m.def("tile", [](const Tensor& x, py::handle dims) { return tile(x, shape_from_sequence(dims, "tile")); },
         py::arg("input"), py::arg("dims"));
@@ -89,6 +92,9 @@ void bind_join(py::module_& m, TensorClass& cls) {
   cls.def("flip", [](const Tensor& x, py::args dims) { return flip(x, dims_from_args(dims, "flip")); })
       .def("fliplr", &fliplr)
       .def("flipud", &flipud)
+      .def("rot90", [](const Tensor& x, int64_t k, py::handle dims) { return rot90(x, k, dims_from_py(dims, "rot90")); },
+           py::arg("k") = 1, py::arg("dims") = py::make_tuple(0, 1))
+      .def("narrow_copy", &narrow_copy, py::arg("dim"), py::arg("start"), py::arg("length"))
       .def("roll", &roll_fn, py::arg("shifts"), py::arg("dims") = py::none())
       .def("repeat", [](const Tensor& x, py::args sizes) { return repeat(x, shape_from_args(sizes, "repeat")); })
       .def("tile", [](const Tensor& x, py::args dims) { return tile(x, shape_from_args(dims, "tile")); })

@@ -88,6 +88,7 @@ void bind_shape(py::module_& m, TensorClass& cls) {
       .def("movedim", &movedim_fn, py::arg("source"), py::arg("destination"))
       .def("moveaxis", &movedim_fn, py::arg("source"), py::arg("destination"))
       .def("t", &t)
+      .def("ravel", [](const Tensor& x) { return reshape(x, {-1}); })
       .def("adjoint", &adjoint_fn)
       .def_property_readonly("T", &reverse_dims)
       .def_property_readonly("mT", [](const Tensor& x) { return matrix_transpose(x, "mT"); })
@@ -109,6 +110,7 @@ void bind_shape(py::module_& m, TensorClass& cls) {
   m.def("movedim", &movedim_fn, py::arg("input"), py::arg("source"), py::arg("destination"));
   m.def("moveaxis", &movedim_fn, py::arg("input"), py::arg("source"), py::arg("destination"));
   m.def("t", &t, py::arg("input"));
+  m.def("ravel", [](const Tensor& x) { return reshape(x, {-1}); }, py::arg("input"));
   m.def("adjoint", &adjoint_fn, py::arg("input"));
   m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, shape_from_sequence(shape, "reshape")); },
         py::arg("input"), py::arg("shape"));

@@ -19,6 +19,8 @@ EMBER_API Tensor atleast_3d(const Tensor& x);
 EMBER_API Tensor flip(const Tensor& x, const std::vector<int64_t>& dims);
 EMBER_API Tensor fliplr(const Tensor& x);
 EMBER_API Tensor flipud(const Tensor& x);
+EMBER_API Tensor rot90(const Tensor& x, int64_t k = 1, const std::vector<int64_t>& dims = {0, 1});
+EMBER_API Tensor narrow_copy(const Tensor& x, int64_t dim, int64_t start, int64_t length);
 EMBER_API Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims = {});
 EMBER_API Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats);
 EMBER_API Tensor tile(const Tensor& x, const std::vector<int64_t>& dims);
