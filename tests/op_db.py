@@ -130,7 +130,10 @@ OPS += [
     OpInfo("contiguous", lambda lib, a: a.contiguous(), UNARY_SHAPES, ALL),
     OpInfo("as_strided", lambda lib, a, **k: a.as_strided(**k), [S((4, 5), size=(2, 3), stride=(1, 2)),
                                                                  S((4, 5), size=(3, 2), stride=(5, 1), storage_offset=1),
-                                                                 S((4, 5), size=(2, 3), stride=(0, 1))], layouts=("contiguous",)),
+                                                                 S((4, 5), size=(2, 3), stride=(0, 1)),
+                                                                 S((4, 5), size=(3, 4), stride=(2, 1)),
+                                                                 S((4, 5), size=(2, 3, 2), stride=(3, 1, 2), storage_offset=2)],
+           layouts=("contiguous",)),
     OpInfo("as_strided_noncontig", lambda lib, a: a.transpose(0, 1).as_strided((2, 2), (3, 1), 1), [S((4, 5))]),
 ]
 

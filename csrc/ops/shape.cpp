@@ -121,18 +121,36 @@ int64_t geometry_extent(const Shape& sizes, const Strides& strides) {
   return extent;
 }
 
-// True if two positions of the geometry can map to one storage element.
-bool geometry_overlaps(const Shape& sizes, const Strides& strides) {
-  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of dims with size > 1
+// A dim whose positions collide with the span of the dims inside it (two positions of the
+// geometry map to one storage element), or -1 when the geometry does not overlap.
+int64_t overlapping_dim(const Shape& sizes, const Strides& strides) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, dim) of dims with size > 1
   for (size_t i = 0; i < sizes.size(); ++i)
-    if (sizes[i] > 1) dims.push_back({strides[i], sizes[i]});
+    if (sizes[i] > 1) dims.push_back({strides[i], int64_t(i)});
   std::sort(dims.begin(), dims.end());
   int64_t span = 1;  // elements covered by the inner dims
-  for (auto [st, sz] : dims) {
-    if (st < span) return true;
-    span = st * (sz - 1) + span;
+  for (auto [st, d] : dims) {
+    if (st < span) return d;
+    span = st * (sizes[d] - 1) + span;
   }
-  return false;
+  return -1;
+}
+
+// buf[geometry] += g, where the geometry may hit one element several times: loop over the
+// overlapping dims until each piece is overlap-free.
+void accumulate_strided(Tensor& buf, const Tensor& g, const Shape& sizes, const Strides& strides, int64_t offset) {
+  int64_t d = overlapping_dim(sizes, strides);
+  if (d < 0) {
+    Tensor part = as_strided(buf, sizes, strides, offset);
+    add_(part, g);
+    return;
+  }
+  Shape sub_sizes = sizes;
+  Strides sub_strides = strides;
+  sub_sizes.erase(sub_sizes.begin() + d);
+  sub_strides.erase(sub_strides.begin() + d);
+  for (int64_t i = 0; i < sizes[d]; ++i)
+    accumulate_strided(buf, select(g, d, i), sub_sizes, sub_strides, offset + i * strides[d]);
 }
 
 // as_strided's geometry is relative to the storage, not to the input's layout: the gradient is
@@ -155,15 +173,11 @@ struct AsStridedBackward0 : Node {
       g = sum(g, zero_dims, true);
       for (int64_t d : zero_dims) sizes[d] = 1;
     }
-    EMBER_CHECK(!geometry_overlaps(sizes, strides), NotImplemented,
-                "[ember.as_strided] backward of an as_strided output whose elements overlap in memory (size ",
-                shape_str(out_sizes), ", stride ", shape_str(out_strides), ") is not supported");
     int64_t lo = std::min(in_offset, out_offset);
     int64_t hi = std::max(in_offset + geometry_extent(in_sizes, in_strides),
                           out_offset + geometry_extent(sizes, strides));
     Tensor buf = zeros({std::max<int64_t>(hi - lo, 0)}, TensorOptions(g.dtype()).device(g.device()));
-    Tensor part = as_strided(buf, sizes, strides, out_offset - lo);
-    copy_(part, g);
+    accumulate_strided(buf, g, sizes, strides, out_offset - lo);
     return {as_strided(buf, in_sizes, in_strides, in_offset - lo)};
   }
 };
