@@ -179,6 +179,8 @@ OPS += [
     OpInfo("flip", lambda lib, a, **k: lib.flip(a, **k), [S((3, 4), dims=(0,)), S((2, 3, 4), dims=(0, -1)), S((4,), dims=(-1,)),
                                                           S((2, 3), dims=())], ALL, ref=lambda a, dims: np.flip(a, dims)),
     OpInfo("flip_method", lambda lib, a: a.flip(1, 2), [S((2, 3, 4))]),
+    OpInfo("flip_method_kw", lambda lib, a: a.flip(dims=(0, -1)) + a.flip((1,)), [S((2, 3, 4))]),
+    OpInfo("tile_method", lambda lib, a: a.tile(2, 1) + a.tile(dims=(2, 1)), [S((2, 3))]),
     OpInfo("rot90", lambda lib, a, **k: lib.rot90(a, **k), [S((3, 4)), S((2, 3, 4), k=2, dims=(0, 2)), S((2, 3, 4), k=-1, dims=(-1, 1)),
                                                             S((3, 4), k=4)], ALL, ref=lambda a, k=1, dims=(0, 1): np.rot90(a, k, dims)),
     OpInfo("narrow_copy", lambda lib, a: lib.narrow_copy(a, -1, 1, 2), [S((3, 4)), S((2, 3, 4))], ALL),

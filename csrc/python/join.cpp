@@ -89,7 +89,10 @@ void bind_join(py::module_& m, TensorClass& cls) {
   m.def("triu", &triu, py::arg("input"), py::arg("diagonal") = 0);
   m.def("pad", &pad_fn, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = py::none());
 
-  cls.def("flip", [](const Tensor& x, py::args dims) { return flip(x, dims_from_args(dims, "flip")); })
+  cls.def("flip", [](const Tensor& x, py::args dims, py::kwargs kw) {
+        if (kw.contains("dims")) return flip(x, dims_from_py(kw["dims"], "flip"));
+        return flip(x, dims_from_args(dims, "flip"));
+      })
       .def("fliplr", &fliplr)
       .def("flipud", &flipud)
       .def("rot90", [](const Tensor& x, int64_t k, py::handle dims) { return rot90(x, k, dims_from_py(dims, "rot90")); },
@@ -97,7 +100,10 @@ void bind_join(py::module_& m, TensorClass& cls) {
       .def("narrow_copy", &narrow_copy, py::arg("dim"), py::arg("start"), py::arg("length"))
       .def("roll", &roll_fn, py::arg("shifts"), py::arg("dims") = py::none())
       .def("repeat", [](const Tensor& x, py::args sizes) { return repeat(x, shape_from_args(sizes, "repeat")); })
-      .def("tile", [](const Tensor& x, py::args dims) { return tile(x, shape_from_args(dims, "tile")); })
+      .def("tile", [](const Tensor& x, py::args dims, py::kwargs kw) {
+        if (kw.contains("dims")) return tile(x, shape_from_sequence(kw["dims"], "tile"));
+        return tile(x, shape_from_args(dims, "tile"));
+      })
       .def("repeat_interleave", &repeat_interleave_fn, py::arg("repeats"), py::arg("dim") = py::none(), py::kw_only(),
            py::arg("output_size") = py::none())
       .def("tril", &tril, py::arg("diagonal") = 0)
