@@ -376,3 +376,8 @@ def test_pad_value_only_for_constant():
     np.testing.assert_array_equal(_pad(ember)(x, (1, 0), value=7.0).numpy()[:, 0], [7, 7])
     with pytest.raises(RuntimeError):
         _pad(ember)(x, (1, 0), mode="reflect", value=7.0)
+
+
+def test_T_on_non_matrix_warns_like_torch():
+    with pytest.warns(UserWarning, match="x.T"):
+        ember.zeros(2, 3, 4).T

@@ -90,7 +90,15 @@ void bind_shape(py::module_& m, TensorClass& cls) {
       .def("t", &t)
       .def("ravel", [](const Tensor& x) { return reshape(x, {-1}); })
       .def("adjoint", &adjoint_fn)
-      .def_property_readonly("T", &reverse_dims)
+      .def_property_readonly("T", [](const Tensor& x) {
+        if (x.dim() != 2 &&
+            PyErr_WarnEx(PyExc_UserWarning, "The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                         "is deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+                         "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions "
+                         "of a tensor.", 1) < 0)
+          throw py::error_already_set();
+        return reverse_dims(x);
+      })
       .def_property_readonly("mT", [](const Tensor& x) { return matrix_transpose(x, "mT"); })
       .def_property_readonly("mH", [](const Tensor& x) { return matrix_transpose(x, "mH"); })
       .def_property_readonly("H", [](const Tensor& x) {
