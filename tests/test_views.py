@@ -381,3 +381,19 @@ def test_pad_value_only_for_constant():
 def test_T_on_non_matrix_warns_like_torch():
     with pytest.warns(UserWarning, match="x.T"):
         ember.zeros(2, 3, 4).T
+
+
+def test_inplace_on_multi_output_view_gives_correct_gradients():
+    # torch refuses in-place on outputs of split/chunk/unbind; ember allows it: check the gradient
+    # against torch's out-of-place equivalent.
+    torch = require_torch()
+    a = np.random.default_rng(7).standard_normal((4, 3))
+    x = ember.from_numpy(a.copy()).requires_grad_()
+    y = x * 1
+    p, q = y.chunk(2)
+    p.mul_(3)
+    (q * p).sum().backward()
+    t = torch.from_numpy(a.copy()).requires_grad_()
+    tp, tq = t[:2] * 3, t[2:]
+    (tq * tp).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
