@@ -52,6 +52,7 @@ void bind_binary(py::module_& m, TensorClass& cls);
 void bind_unary(py::module_& m, TensorClass& cls);
 void bind_reduce(py::module_& m, TensorClass& cls);
 void bind_shape(py::module_& m, TensorClass& cls);
+void bind_join(py::module_& m, TensorClass& cls);
 void bind_indexing(py::module_& m, TensorClass& cls);
 void bind_linalg(py::module_& m, TensorClass& cls);
 void bind_random(py::module_& m, TensorClass& cls);

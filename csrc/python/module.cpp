@@ -42,6 +42,7 @@ PYBIND11_MODULE(_C, m) {
   bind_unary(ops, cls);
   bind_reduce(ops, cls);
   bind_shape(ops, cls);
+  bind_join(ops, cls);
   bind_indexing(ops, cls);
   bind_linalg(ops, cls);
   bind_random(ops, cls);

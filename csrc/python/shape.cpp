@@ -3,6 +3,46 @@
 #include "python/common.h"
 
 namespace ember::python {
+namespace {
+
+py::tuple as_tuple(const std::vector<Tensor>& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
+  return out;
+}
+
+py::tuple split_fn(const Tensor& x, py::handle size, int64_t dim) {
+  if (PyIndex_Check(size.ptr())) return as_tuple(split(x, size.cast<int64_t>(), dim));
+  return as_tuple(split_with_sizes(x, shape_from_sequence(size, "split"), dim));
+}
+
+py::tuple tensor_split_fn(const Tensor& x, py::handle arg, int64_t dim) {
+  if (py::isinstance<Tensor>(arg)) {
+    const Tensor& t = arg.cast<const Tensor&>();
+    EMBER_CHECK(is_integral(t.dtype(), false), Runtime, "[ember.tensor_split] tensor_split expected ",
+                "tensor_indices_or_sections to have an integral dtype, but got ", dtype_name(t.dtype()));
+    EMBER_CHECK(t.dim() <= 1, Runtime, "[ember.tensor_split] tensor_split expected tensor_indices_or_sections to be a ",
+                "zero-dimensional or one-dimensional tensor, but got a tensor with ", t.dim(), " dims");
+    if (t.dim() == 0) return as_tuple(tensor_split(x, t.item().to_int(), dim));
+    Tensor c = contiguous(to_dtype(t, Dtype::Int64));
+    const int64_t* p = c.data<int64_t>();
+    return as_tuple(tensor_split(x, std::vector<int64_t>(p, p + c.numel()), dim));
+  }
+  if (PyIndex_Check(arg.ptr())) return as_tuple(tensor_split(x, arg.cast<int64_t>(), dim));
+  return as_tuple(tensor_split(x, shape_from_sequence(arg, "tensor_split"), dim));
+}
+
+Tensor movedim_fn(const Tensor& x, py::handle src, py::handle dst) {
+  return movedim(x, dims_from_py(src, "movedim"), dims_from_py(dst, "movedim"));
+}
+
+Tensor unflatten_fn(const Tensor& x, int64_t dim, py::handle sizes) {
+  return unflatten(x, dim, shape_from_sequence(sizes, "unflatten"));
+}
+
+Tensor adjoint_fn(const Tensor& x) { return matrix_transpose(x, "mH"); }
+
+}  // namespace
 
 void bind_shape(py::module_& m, TensorClass& cls) {
   cls.def("view", [](const Tensor& x, py::args shape) {
@@ -34,6 +74,52 @@ void bind_shape(py::module_& m, TensorClass& cls) {
                               offset ? *offset : -1);
           }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
 
+  cls.def("unflatten", &unflatten_fn, py::arg("dim"), py::arg("sizes"))
+      .def("unbind", [](const Tensor& x, int64_t dim) { return as_tuple(unbind(x, dim)); }, py::arg("dim") = 0)
+      .def("split", &split_fn, py::arg("split_size"), py::arg("dim") = 0)
+      .def("split_with_sizes", [](const Tensor& x, py::handle s, int64_t dim) {
+            return as_tuple(split_with_sizes(x, shape_from_sequence(s, "split_with_sizes"), dim));
+          }, py::arg("split_sizes"), py::arg("dim") = 0)
+      .def("chunk", [](const Tensor& x, int64_t c, int64_t dim) { return as_tuple(chunk(x, c, dim)); }, py::arg("chunks"),
+           py::arg("dim") = 0)
+      .def("tensor_split", &tensor_split_fn, py::arg("indices_or_sections"), py::arg("dim") = 0)
+      .def("diagonal", &diagonal, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1)
+      .def("unfold", &unfold, py::arg("dimension"), py::arg("size"), py::arg("step"))
+      .def("movedim", &movedim_fn, py::arg("source"), py::arg("destination"))
+      .def("moveaxis", &movedim_fn, py::arg("source"), py::arg("destination"))
+      .def("t", &t)
+      .def("ravel", [](const Tensor& x) { return reshape(x, {-1}); })
+      .def("adjoint", &adjoint_fn)
+      .def_property_readonly("T", [](const Tensor& x) {
+        if (x.dim() != 2 &&
+            PyErr_WarnEx(PyExc_UserWarning, "The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                         "is deprecated and it will throw an error in a future release. Consider `x.mT` to transpose "
+                         "batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions "
+                         "of a tensor.", 1) < 0)
+          throw py::error_already_set();
+        return reverse_dims(x);
+      })
+      .def_property_readonly("mT", [](const Tensor& x) { return matrix_transpose(x, "mT"); })
+      .def_property_readonly("mH", [](const Tensor& x) { return matrix_transpose(x, "mH"); })
+      .def_property_readonly("H", [](const Tensor& x) {
+        EMBER_CHECK(x.dim() == 2 || x.dim() == 0, Runtime, "[ember.H] tensor.H is only supported on matrices (2-D tensors). ",
+                    "Got ", x.dim(), "-D tensor.");
+        return reverse_dims(x);
+      });
+
+  m.def("unflatten", &unflatten_fn, py::arg("input"), py::arg("dim"), py::arg("sizes"));
+  m.def("unbind", [](const Tensor& x, int64_t dim) { return as_tuple(unbind(x, dim)); }, py::arg("input"),
+        py::arg("dim") = 0);
+  m.def("split", &split_fn, py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  m.def("chunk", [](const Tensor& x, int64_t c, int64_t dim) { return as_tuple(chunk(x, c, dim)); }, py::arg("input"),
+        py::arg("chunks"), py::arg("dim") = 0);
+  m.def("tensor_split", &tensor_split_fn, py::arg("input"), py::arg("indices_or_sections"), py::arg("dim") = 0);
+  m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  m.def("movedim", &movedim_fn, py::arg("input"), py::arg("source"), py::arg("destination"));
+  m.def("moveaxis", &movedim_fn, py::arg("input"), py::arg("source"), py::arg("destination"));
+  m.def("t", &t, py::arg("input"));
+  m.def("ravel", [](const Tensor& x) { return reshape(x, {-1}); }, py::arg("input"));
+  m.def("adjoint", &adjoint_fn, py::arg("input"));
   m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, shape_from_sequence(shape, "reshape")); },
         py::arg("input"), py::arg("shape"));
   m.def("permute", [](const Tensor& x, py::handle dims) { return permute(x, shape_from_sequence(dims, "permute")); },

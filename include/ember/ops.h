@@ -5,6 +5,7 @@
 #include "ember/ops/copy.h"
 #include "ember/ops/factory.h"
 #include "ember/ops/indexing.h"
+#include "ember/ops/join.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"

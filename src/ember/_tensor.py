@@ -48,7 +48,4 @@ def _tensor_repr(self, *, tensor_contents=None):
 
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
-Tensor.T = property(lambda self: self.permute(*reversed(range(self.dim()))))
-Tensor.mT = property(lambda self: self.transpose(-2, -1))
-Tensor.t = lambda self: self if self.dim() < 2 else self.transpose(0, 1)
 Tensor.__format__ = lambda self, spec: format(self.item(), spec) if self.dim() == 0 else repr(self)
