@@ -337,6 +337,8 @@ ERRORS = {
     "float_tensor": lambda L, x: x[L.tensor([1.0])],
     "int16_tensor": lambda L, x: x[L.tensor([1], dtype=L.int16)],
     "float_index": lambda L, x: x[1.5],
+    "int_overflow": lambda L, x: x[2 ** 70],
+    "int_overflow_in_tuple": lambda L, x: x[0, 2 ** 70],
     "str_index": lambda L, x: x["a"],
     "negative_step": lambda L, x: x[::-1],
     "zero_step": lambda L, x: x[::0],

@@ -19,6 +19,16 @@ namespace {
       std::string(py::str(py::type::of(item).attr("__name__"))) + ")");
 }
 
+// A Python int (or __index__ object) as int64; ValueError on overflow, as PyTorch.
+int64_t index_int(py::handle item) {
+  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(item.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow) throw py::value_error("Overflow when unpacking long long");
+  return int64_t(v);
+}
+
 // NumPy's legacy rule (PyTorch keeps it): a short non-tuple sequence holding a sequence, slice,
 // Ellipsis, None or tensor is treated as a tuple of indices.
 bool sequence_as_tuple(py::handle key) {
@@ -98,7 +108,7 @@ Sliced apply_slicing(const Tensor& self, py::handle key) {
       }
     } else if (PyIndex_Check(it.ptr())) {
       k = kInt;
-      iv = py::reinterpret_steal<py::object>(PyNumber_Index(it.ptr())).cast<int64_t>();
+      iv = index_int(it);
       ++specified;
     } else if (py::isinstance<py::str>(it)) {
       throw py::type_error("new(): invalid data type 'str'");
@@ -152,7 +162,7 @@ Sliced apply_slicing(const Tensor& self, py::handle key) {
 
 Tensor getitem(const Tensor& self, py::handle key) {
   // Fast path: a single int.
-  if (PyLong_CheckExact(key.ptr())) return select(self, 0, key.cast<int64_t>());
+  if (PyLong_CheckExact(key.ptr())) return select(self, 0, index_int(key));
   Sliced s = apply_slicing(self, key);
   if (s.advanced) return index(s.view, s.indices);
   if (s.view.is_same(self)) return expand(self, self.sizes());  // x[...], x[()]: an alias
