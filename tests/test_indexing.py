@@ -428,3 +428,71 @@ def test_bad_index_never_writes():
         with pytest.raises((IndexError, RuntimeError)):
             f()
         assert not e.numpy().any()
+
+
+# ---- random index expressions (fixed seeds): getitem, setitem and the gradient through both
+def _random_key(rng, shape):
+    """A random mix of ints, slices, None, Ellipsis, lists, int tensors and masks valid for `shape`.
+    Returns a builder taking the library."""
+    parts, dim, used_ellipsis = [], 0, False
+    while dim < len(shape) and rng.random() < 0.85:
+        size = shape[dim]
+        r = rng.random()
+        if r < 0.15:
+            i = int(rng.integers(-size, size))
+            parts.append(lambda L, i=i: i)
+        elif r < 0.35:
+            a, b = sorted(int(v) for v in rng.integers(-size - 1, size + 2, size=2))
+            step = int(rng.integers(1, 3))
+            parts.append(lambda L, s=slice(a, b, step): s)
+        elif r < 0.45:
+            parts.append(lambda L: None)
+            continue
+        elif r < 0.5 and not used_ellipsis:
+            used_ellipsis = True
+            parts.append(lambda L: Ellipsis)
+            dim = len(shape) - 1 if dim < len(shape) - 1 else dim  # leaves the last dim for later parts
+            continue
+        elif r < 0.62:
+            vals = rng.integers(-size, size, size=2).tolist()
+            parts.append(lambda L, v=vals: v)
+        elif r < 0.85:
+            vals = rng.integers(-size, size, size=(1, 2)).tolist()
+            parts.append(lambda L, v=vals: _t(L, v))
+        else:
+            m = rng.random(size) > 0.5
+            parts.append(lambda L, m=m: L.from_numpy(m.copy()))
+        dim += 1
+    return lambda L: tuple(p(L) for p in parts)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_index_expressions(seed):
+    rng = np.random.default_rng(100 + seed)
+    shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 5))))
+    key = _random_key(rng, shape)
+    base = rng.standard_normal(shape)
+    e = ember.from_numpy(base.copy()).requires_grad_()
+    t = torch.from_numpy(base.copy()).requires_grad_()
+    try:
+        tr = _torch_getitem(t, key(torch))
+    except (IndexError, RuntimeError) as exc:  # e.g. index tensors that do not broadcast
+        with pytest.raises(type(exc)):
+            e[key(ember)]
+        return
+    er = e[key(ember)]
+    assert tuple(er.shape) == tuple(tr.shape)
+    np.testing.assert_array_equal(_np(er), _np(tr))
+    g = rng.standard_normal(tuple(tr.shape))
+    er.backward(ember.from_numpy(g.copy()))
+    tr.backward(torch.from_numpy(g.copy()))
+    np.testing.assert_allclose(_np(e.grad), _np(t.grad), rtol=1e-12, atol=1e-12)
+    # setitem with a scalar and with a broadcast tensor (the random keys hold few duplicate
+    # positions; both libraries write duplicates in order on the CPU, the last one winning)
+    for value in (3.25, rng.standard_normal(tuple(tr.shape)[-1:])):
+        ex, tx = ember.from_numpy(base.copy()), torch.from_numpy(base.copy())
+        ev = value if isinstance(value, float) else ember.from_numpy(value.copy())
+        tv = value if isinstance(value, float) else torch.from_numpy(value.copy())
+        ex[key(ember)] = ev
+        _torch_setitem(tx, key(torch), tv)
+        np.testing.assert_array_equal(_np(ex), _np(tx))

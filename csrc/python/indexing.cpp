@@ -3,6 +3,9 @@
 // Indexing follows PyTorch: ints, slices, None, Ellipsis and bools apply as views (select, slice,
 // unsqueeze) from left to right; tensors, lists and NumPy arrays are advanced indices, collected
 // and applied at the end by the `index` / `index_put_` ops (copies, NumPy placement rules).
+// Decisions where PyTorch 2.13 is irregular: __setitem__ casts a tensor value to the target's
+// dtype for advanced keys too (PyTorch raises there unless the key is a one-element index), and
+// lists / NumPy arrays are accepted as values (PyTorch raises TypeError).
 #include <pybind11/numpy.h>
 
 #include "python/common.h"
