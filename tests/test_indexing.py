@@ -221,6 +221,27 @@ def test_setitem_dtype_cast_and_bool_tensor():
     np.testing.assert_array_equal(eb.numpy(), tb.numpy())
 
 
+def test_augmented_assignment_and_no_grad_leaf_write():
+    for key in (lambda L: _t(L, [1, 1, 3]), lambda L: (slice(1, None), _t(L, [0, 2])), lambda L: (0, slice(None, None, 2))):
+        e, t = ember.zeros(4, 3), torch.zeros(4, 3)
+        e[key(ember)] += 2.5
+        t[key(torch)] += 2.5
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+    w = ember.zeros(3, requires_grad=True)
+    with ember.no_grad():
+        w[ember.tensor([0, 2])] = 1.0
+        w[1] = 2.0
+    assert w.is_leaf and w.requires_grad
+    np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0, 1.0])
+
+
+def test_empty_float_tensor_index_is_an_error():
+    with pytest.raises(IndexError):
+        ember.zeros(3)[ember.zeros(0)]
+    with pytest.raises(IndexError):
+        torch.zeros(3)[torch.zeros(0)]
+
+
 def test_index_put_accumulate_duplicates():
     e, t = ember.zeros(5), torch.zeros(5)
     idx = [0, 1, 1, 4, 1, -1]

@@ -59,9 +59,9 @@ bool sequence_as_tuple(py::handle key) {
 
 // A list / NumPy array / tensor used as an index, as a tensor (empty lists index as int64).
 Tensor index_tensor(py::handle item, const Tensor& self) {
-  Tensor t = py::isinstance<Tensor>(item) ? item.cast<Tensor>() : tensor_from_data(item, std::nullopt, std::nullopt, false);
+  if (py::isinstance<Tensor>(item)) return item.cast<Tensor>();
+  Tensor t = tensor_from_data(item, std::nullopt, self.device(), false);
   if (t.numel() == 0 && t.is_floating_point()) t = to_dtype(t, Dtype::Int64);
-  if (t.device() != self.device() && t.dim() > 0 && !t.device().is_cpu()) t = to_device(t, self.device());
   return t;
 }
 
