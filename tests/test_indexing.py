@@ -517,3 +517,11 @@ def test_random_index_expressions(seed):
         ex[key(ember)] = ev
         _torch_setitem(tx, key(torch), tv)
         np.testing.assert_array_equal(_np(ex), _np(tx))
+
+
+def test_scatter_reduce_backward_not_implemented_modes_raise():
+    x = ember.zeros(2, 3, requires_grad=True)
+    src = ember.ones(2, 2, requires_grad=True)
+    y = x.scatter_reduce(1, ember.tensor([[0, 0], [2, 1]]), src, "amax")
+    with pytest.raises(NotImplementedError):
+        y.sum().backward()
