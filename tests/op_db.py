@@ -148,9 +148,93 @@ OPS += [
 ]
 
 # ---- indexing
+def _setitem(x, key, v):
+    y = x.clone()
+    y[key] = v
+    return y
+
+
+def _index_put_(lib, x, v, accumulate):
+    y = x.clone()
+    rows = [0, 2, 0] if accumulate else [0, 2, 1]  # duplicates only where they accumulate
+    y.index_put_((lib.tensor(rows), lib.tensor([1, 1, 1])), v, accumulate=accumulate)
+    return y
+
+
+def _one_hot(lib):
+    return lib.nn.functional.one_hot if lib.__name__ == "torch" else lib._C._ops.one_hot
+
+
+def _idx(lib, data):
+    return lib.tensor(data, dtype=lib.int64)
+
+
 OPS += [
     OpInfo("where", lambda lib, c, a, b: lib.where(c, a, b), [S((3, 4), (3, 4), (3, 4)), S((3, 1), (4,), (3, 4))],
            NUMERIC, input_dtypes={0: "bool"}, ref=np.where),
+    OpInfo("where_cond", lambda lib, c: lib.where(c), [S((3, 4)), S((5,))], ALL, differentiable=False),
+    OpInfo("nonzero", lambda lib, c: lib.nonzero(c), [S((3, 4)), S((2, 3, 4)), S(())], ALL, differentiable=False,
+           ref=lambda c: np.argwhere(c)),
+    OpInfo("nonzero_tuple", lambda lib, c: lib.nonzero(c, as_tuple=True), [S((3, 4))], ALL, differentiable=False),
+    OpInfo("argwhere", lambda lib, c: lib.argwhere(c), [S((3, 4))], ("bool", "float32", "int64"), differentiable=False),
+    # Tensor.__getitem__ with advanced indices (basic indexing is in the views section)
+    OpInfo("getitem_int_tensor", lambda lib, x: x[_idx(lib, [2, 0, 2, -1])], [S((4, 3)), S((5,))], ALL),
+    OpInfo("getitem_two_tensors", lambda lib, x: x[_idx(lib, [[0], [2]]), _idx(lib, [1, 0, 2])], [S((3, 4)), S((3, 3, 2))],
+           ALL),
+    OpInfo("getitem_separated", lambda lib, x: x[_idx(lib, [0, 1]), :, _idx(lib, [1, 0])], [S((2, 3, 4))], ALL),
+    OpInfo("getitem_slice_list", lambda lib, x: x[1:, [3, 0, 0]], [S((3, 4))], ALL),
+    OpInfo("getitem_mask", lambda lib, x, m: x[m], [S((3, 4), (3, 4)), S((3, 4), (3,))], ALL, input_dtypes={1: "bool"}),
+    OpInfo("getitem_mask_mixed", lambda lib, x, m: x[None, ..., m, 1:], [S((2, 3, 4), (3,))], FLOAT, input_dtypes={1: "bool"}),
+    OpInfo("setitem_tensor", lambda lib, x, v: _setitem(x, (_idx(lib, [2, 0]), slice(None)), v), [S((3, 4), (2, 4)), S((3, 4), (4,))],
+           NUMERIC),
+    OpInfo("setitem_mask", lambda lib, x, m, v: _setitem(x, m, v), [S((3, 4), (3, 4), ())], FLOAT, input_dtypes={1: "bool"}),
+    OpInfo("setitem_mask_scalar", lambda lib, x, m: _setitem(x, m, 1.5), [S((3, 4), (3, 4)), S((3, 4), (3,))], FLOAT,
+           input_dtypes={1: "bool"}),
+    OpInfo("setitem_basic", lambda lib, x, v: _setitem(x, (slice(1, None), 1), v), [S((3, 4), (2,)), S((3, 4), ())], NUMERIC),
+    OpInfo("index_put", lambda lib, x, v: _index_put_(lib, x, v, False), [S((3, 4), (3,)), S((3, 4), ())], NUMERIC),
+    OpInfo("index_put_accumulate", lambda lib, x, v: _index_put_(lib, x, v, True), [S((3, 4), (3,)), S((3, 4), ())], NUMERIC),
+    # along one dim
+    OpInfo("index_select", lambda lib, x, **k: x.index_select(index=_idx(lib, [2, 0, 2]), **k),
+           [S((3, 4), dim=1), S((3, 4, 2), dim=0), S((3, 4), dim=-1)], ALL),
+    OpInfo("gather", lambda lib, x: lib.gather(x, 1, _idx(lib, [[0, 1, 1], [2, 0, 3], [1, 1, 1]])), [S((3, 4))], ALL),
+    OpInfo("gather_dim0", lambda lib, x: x.gather(0, _idx(lib, [[[0, 1]], [[2, 2]]])), [S((3, 2, 2))], FLOAT),
+    OpInfo("scatter", lambda lib, x, s: x.scatter(1, _idx(lib, [[0, 2], [1, 3], [3, 0]]), s), [S((3, 4), (3, 2))],
+           ALL),
+    OpInfo("scatter_value", lambda lib, x: x.scatter(0, _idx(lib, [[0, 2, 1, 1]]), 2.5), [S((3, 4))], FLOAT),
+    OpInfo("scatter_add", lambda lib, x, s: x.scatter_add(0, _idx(lib, [[0, 1, 2, 0], [2, 2, 1, 0]]), s), [S((3, 4), (2, 4))],
+           NUMERIC),
+    OpInfo("scatter_reduce_sum", lambda lib, x, s, **k: x.scatter_reduce(0, _idx(lib, [[0, 1, 2, 0], [0, 2, 1, 0]]), s, "sum", **k),
+           [S((3, 4), (2, 4)), S((3, 4), (2, 4), include_self=False)], FLOAT + INT),
+    OpInfo("scatter_reduce_mean", lambda lib, x, s, **k: x.scatter_reduce(0, _idx(lib, [[0, 1, 2, 0], [0, 2, 1, 0]]), s, "mean", **k),
+           [S((3, 4), (2, 4)), S((3, 4), (2, 4), include_self=False)], FLOAT),
+    OpInfo("scatter_reduce_other", lambda lib, x, s, **k: x.scatter_reduce(0, _idx(lib, [[0, 1, 2, 0], [0, 2, 1, 0]]), s, **k),
+           [S((3, 4), (2, 4), reduce=r, include_self=i) for r in ("prod", "amax", "amin") for i in (True, False)],
+           FLOAT + ("int64", "int32"), differentiable=False),
+    OpInfo("index_add", lambda lib, x, s: x.index_add(0, _idx(lib, [0, 2, 0]), s, alpha=2), [S((3, 4), (3, 4))], FLOAT + INT),
+    OpInfo("index_add_dim1", lambda lib, x, s: lib.index_add(x, 1, _idx(lib, [3, 1]), s), [S((2, 4, 2), (2, 2, 2))], NUMERIC),
+    OpInfo("index_copy", lambda lib, x, s: x.index_copy(1, _idx(lib, [3, 0]), s), [S((3, 4), (3, 2))], ALL),
+    OpInfo("index_fill", lambda lib, x: x.index_fill(1, _idx(lib, [0, 2, -1]), -1.5), [S((3, 4)), S((2, 4, 2))], FLOAT),
+    OpInfo("index_fill_tensor", lambda lib, x, v: x.index_fill(0, _idx(lib, [1]), v), [S((3, 4), ())], FLOAT),
+    OpInfo("take_along_dim", lambda lib, x: lib.take_along_dim(x, _idx(lib, [[0], [2], [1]]), dim=1), [S((3, 4))], ALL),
+    OpInfo("take_along_dim_flat", lambda lib, x: lib.take_along_dim(x, _idx(lib, [0, 5, 11])), [S((3, 4))],
+           layouts=("contiguous",)),  # torch views the input as 1-d: only contiguous inputs work there
+    # masks
+    OpInfo("masked_fill", lambda lib, x, m: x.masked_fill(m, 0.5), [S((3, 4), (3, 4)), S((3, 4), (4,)), S((4,), (3, 4))],
+           ALL, input_dtypes={1: "bool"}),
+    OpInfo("masked_fill_tensor", lambda lib, x, m, v: lib.masked_fill(x, m, v), [S((3, 4), (3, 4), ())], FLOAT,
+           input_dtypes={1: "bool"}),
+    OpInfo("masked_select", lambda lib, x, m: lib.masked_select(x, m), [S((3, 4), (3, 4)), S((3, 4), (4,)), S((4,), (3, 1))],
+           ALL, input_dtypes={1: "bool"}),
+    OpInfo("masked_scatter", lambda lib, x, m, s: x.masked_scatter(m, s), [S((3, 4), (3, 4), (13,)), S((3, 4), (4,), (3, 4))],
+           ALL, input_dtypes={1: "bool"}),
+    # flat positions
+    OpInfo("take", lambda lib, x: x.take(_idx(lib, [[0, -1], [5, 5]])), [S((3, 4)), S((2, 3, 4))], ALL),
+    OpInfo("put", lambda lib, x, s: x.put(_idx(lib, [1, -2, 7]), s), [S((3, 4), (3,))], ALL),
+    OpInfo("put_accumulate", lambda lib, x, s: x.put(_idx(lib, [[1, 1], [7, 1]]), s, accumulate=True), [S((3, 4), (2, 2))],
+           NUMERIC),
+    OpInfo("one_hot", lambda lib, x: _one_hot(lib)(x, 5), [S((4,)), S((2, 3))], ("int64",), low=0, high=4,
+           differentiable=False),
+    OpInfo("one_hot_infer", lambda lib, x: _one_hot(lib)(x), [S((6,))], ("int64",), low=0, high=3, differentiable=False),
 ]
 
 # ---- softmax

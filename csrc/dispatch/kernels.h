@@ -131,8 +131,42 @@ using NormFn = void (*)(const NormArgs&);
 
 #define EMBER_SHAPE_KERNELS(_)
 
+// Indexing (gather/scatter, advanced indexing, take/put, index_select/add/copy/fill): for every
+// position p of `shape`, the `self` element is self.data + p.self_strides + sum_k idx_k[p] * indexed_strides[k]
+// (self is restrided: stride 0 on the dims the indices replace). `index` copies it to values[p];
+// `index_put` writes values[p] into it (reduce: 0 assign, 1 add, 2 multiply, 3 max, 4 min).
+// Indices (int64 or int32, broadcast to `shape`) are validated by the op layer; the kernel wraps
+// negatives. `index_range` reports an index tensor's min and max (for validation).
+struct IndexArgs {
+  View self;    // ndim == values.ndim, sizes == values.sizes
+  View values;
+  std::vector<View> indices;
+  std::vector<int64_t> indexed_sizes, indexed_strides;  // per index: size of the indexed dim, its stride (elements)
+  int reduce = 0;
+};
+using IndexFn = void (*)(const IndexArgs&);
+
+struct IndexRangeArgs {
+  View in;  // integer dtype, numel > 0
+  int64_t* min;
+  int64_t* max;
+};
+using IndexRangeFn = void (*)(const IndexRangeArgs&);
+
+// Counts the nonzero elements of `in`; when `out` is set, also writes their coordinates as
+// row-major int64 [count, in.ndim] (C order of `in`).
+struct NonzeroArgs {
+  View in;
+  int64_t* out = nullptr;
+};
+using NonzeroFn = int64_t (*)(const NonzeroArgs&);
+
 #define EMBER_INDEXING_KERNELS(_) \
-  _(where, ElementwiseFn)
+  _(where, ElementwiseFn)         \
+  _(index, IndexFn)               \
+  _(index_put, IndexFn)           \
+  _(index_range, IndexRangeFn)    \
+  _(nonzero, NonzeroFn)
 
 #define EMBER_LINALG_KERNELS(_) \
   _(gemm, GemmFn)

@@ -10,6 +10,10 @@ namespace ember::cpu {
 // ---- shape
 
 // ---- indexing
+void index_kernel(const IndexArgs& a);
+void index_put_kernel(const IndexArgs& a);
+void index_range_kernel(const IndexRangeArgs& a);
+int64_t nonzero_kernel(const NonzeroArgs& a);
 
 // ---- random
 

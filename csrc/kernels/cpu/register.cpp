@@ -114,6 +114,10 @@ void register_cpu_kernels() {
 
   // ---- indexing
   where_stub.set(CPU, EMBER_ISA(where_kernel));
+  index_stub.set(CPU, index_kernel);
+  index_put_stub.set(CPU, index_put_kernel);
+  index_range_stub.set(CPU, index_range_kernel);
+  nonzero_stub.set(CPU, nonzero_kernel);
 
   // ---- linalg
   gemm_stub.set(CPU, EMBER_ISA(gemm_kernel));
