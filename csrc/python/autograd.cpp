@@ -314,12 +314,6 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       }, py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
       py::arg("inputs") = py::none());
 
-  // .grad is None until a gradient arrives (an undefined Tensor must never reach Python).
-  cls.def_property("grad", [](const Tensor& t) -> py::object {
-        Tensor g = t.grad();
-        return g.defined() ? py::cast(g) : py::none();
-      }, [](const Tensor& t, py::object g) { t.set_grad(g.is_none() ? Tensor() : g.cast<Tensor>()); });
-
   cls.def("register_hook", [](Tensor& t, py::function fn) {
     EMBER_CHECK(t.requires_grad(), Runtime, "[ember.register_hook] cannot register a hook on a tensor that doesn't require gradient");
     auto handle = std::make_shared<HookHandle>();
