@@ -364,7 +364,9 @@ Tensor matrix_power(const Tensor& a, int64_t n) {
   EMBER_CHECK(n >= 0, NotImplemented, "[ember.matrix_power] negative exponents need a matrix inverse, which ember does not have yet; got n=", n);
   if (n == 0) {
     const int64_t m = a.sizes().back();
-    return contiguous(expand(eye(m, m, TensorOptions(a.dtype()).device(a.device())), a.sizes()));
+    Tensor id = contiguous(expand(eye(m, m, TensorOptions(a.dtype()).device(a.device())), a.sizes()));
+    // Keep the graph (a zero gradient), as PyTorch does.
+    return any_requires_grad(a) ? add(id, mul(a, 0)) : id;
   }
   Tensor result, base = a;
   while (true) {
@@ -376,10 +378,19 @@ Tensor matrix_power(const Tensor& a, int64_t n) {
   return result.impl() == a.impl() ? clone(a) : result;
 }
 
+// The diagonal of dims d1, d2 (equal sizes) kept at d1: a mask multiply and a sum, so the
+// backward is plain ops on any layout.
+static Tensor diagonal_keep(const Tensor& t, int64_t d1, int64_t d2) {
+  const int64_t n = t.sizes()[d1];
+  Shape mask_shape(size_t(t.dim()), 1);
+  mask_shape[size_t(d1)] = mask_shape[size_t(d2)] = n;
+  Tensor mask = reshape(eye(n, n, TensorOptions(t.dtype()).device(t.device())), mask_shape);
+  return sum(mul(t, mask), {d2});
+}
+
 Tensor trace(const Tensor& a) {
   EMBER_CHECK(a.dim() == 2, Runtime, "[ember.trace] expected a matrix, but got tensor with dim ", a.dim());
-  const int64_t d = std::min(a.sizes()[0], a.sizes()[1]);
-  return sum(as_strided(a, {d}, {a.strides()[0] + a.strides()[1]}, a.storage_offset()));
+  return sum(mul(a, eye(a.sizes()[0], a.sizes()[1], TensorOptions(a.dtype()).device(a.device()))));
 }
 
 // linear: input (..., in) @ weight.T + bias, one addmm (the bias is the GEMM's starting C).
@@ -521,14 +532,7 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
         EMBER_CHECK(t.sizes()[int64_t(d1)] == t.sizes()[int64_t(d2)], Runtime,
                     "[ember.einsum] subscript repeated for operand ", i, " but the sizes don't match, ",
                     t.sizes()[int64_t(d1)], " != ", t.sizes()[int64_t(d2)]);
-        Shape sz;
-        Strides st;
-        for (size_t d = 0; d < L.size(); ++d) {
-          if (d == d2) continue;
-          sz.push_back(t.sizes()[int64_t(d)]);
-          st.push_back(t.strides()[int64_t(d)] + (d == d1 ? t.strides()[int64_t(d2)] : 0));
-        }
-        ops[i] = as_strided(t, sz, st, t.storage_offset());
+        ops[i] = diagonal_keep(t, int64_t(d1), int64_t(d2));
         L.erase(L.begin() + int64_t(d2));
         --count[size_t(L[d1])];
       }

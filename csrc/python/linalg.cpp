@@ -1,4 +1,5 @@
 // Bindings: matrix products, linear, einsum and the thread-count controls.
+#include "dispatch/kernels.h"
 #include "python/common.h"
 
 namespace ember::python {
@@ -27,6 +28,38 @@ Tensor tensordot_py(const Tensor& a, const Tensor& b, py::object dims) {
   EMBER_CHECK(seq.size() == 2, Runtime, "[ember.tensordot] dims must be an int or a pair of dim lists");
   return tensordot(a, b, dims_from_py(seq[0], "tensordot"), dims_from_py(seq[1], "tensordot"));
 }
+
+// Test hook: c = alpha * a @ b + beta * c straight through the GEMM kernel, for 3-D operands
+// of any strides (transposed or broadcast C/A/B layouts no op produces).
+void gemm_into(Tensor& c, const Tensor& a, const Tensor& b, double alpha, double beta) {
+  EMBER_CHECK(a.dim() == 3 && b.dim() == 3 && c.dim() == 3, Runtime, "[ember._gemm_into] expected 3-D operands");
+  EMBER_CHECK(a.dtype() == c.dtype() && b.dtype() == c.dtype(), Runtime, "[ember._gemm_into] expected one dtype");
+  EMBER_CHECK(a.sizes()[0] == c.sizes()[0] && b.sizes()[0] == c.sizes()[0] && a.sizes()[1] == c.sizes()[1] &&
+                  b.sizes()[2] == c.sizes()[2] && a.sizes()[2] == b.sizes()[1],
+              Runtime, "[ember._gemm_into] shape mismatch");
+  GemmArgs g;
+  g.dtype = c.dtype();
+  g.batch = c.sizes()[0];
+  g.m = c.sizes()[1];
+  g.n = c.sizes()[2];
+  g.k = a.sizes()[2];
+  g.a = static_cast<const char*>(a.data_ptr());
+  g.a_batch_stride = a.strides()[0];
+  g.a_row_stride = a.strides()[1];
+  g.a_col_stride = a.strides()[2];
+  g.b = static_cast<const char*>(b.data_ptr());
+  g.b_batch_stride = b.strides()[0];
+  g.b_row_stride = b.strides()[1];
+  g.b_col_stride = b.strides()[2];
+  g.c = static_cast<char*>(c.data_ptr());
+  g.c_batch_stride = c.strides()[0];
+  g.c_row_stride = c.strides()[1];
+  g.c_col_stride = c.strides()[2];
+  g.alpha = alpha;
+  g.beta = beta;
+  gemm_stub.get(c.device().type, c.dtype())(g);
+  c.bump_version();
+}
 }  // namespace
 
 void bind_linalg(py::module_& m, TensorClass& cls) {
@@ -53,6 +86,8 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   m.def("trace", &trace, py::arg("input"));
   m.def("einsum", &einsum_py, py::arg("equation"));
   m.def("linear", &linear, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  m.def("_gemm_into", &gemm_into, py::arg("c"), py::arg("a"), py::arg("b"), py::arg("alpha") = 1.0,
+        py::arg("beta") = 0.0);
   m.def("set_num_threads", &set_num_threads, py::arg("num"));
   m.def("get_num_threads", &get_num_threads);
   cls.def("matmul", &matmul, py::arg("other"))
