@@ -214,10 +214,12 @@ void macro_kernel(const Mat& d, const T* ap, const T* bp, T* C, int64_t mc, int6
   }
 }
 
-// Work of one thread (tid of nt) on one matrix. Threads share the packed B block (bp) and split
-// M tiles (split_m) or N strips; the caller puts a barrier around the B packing when nt > 1.
+// Work of one thread (tid of nt) on one matrix: its share of M tiles (split_m) or of N strips.
+// Each thread packs the B strips it needs into its own buffer, so threads never wait for each
+// other (no barriers: on a shared machine a preempted thread would stall its peer); the
+// duplicated B packing costs O(k n) against the O(m n k / nt) product.
 template <class T>
-void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, int tid, int nt, T* bp, bool split_m) {
+void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, int tid, int nt, bool split_m) {
   constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
   constexpr int64_t KC = Blocking<T>::KC, MC = Blocking<T>::MC, NC = Blocking<T>::NC;
   const int64_t mtiles = (d.m + MR - 1) / MR;
@@ -225,40 +227,25 @@ void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, i
   if (split_m) {
     m0 = std::min(d.m, mtiles * tid / nt * MR);
     m1 = std::min(d.m, mtiles * (tid + 1) / nt * MR);
+    if (m0 >= m1) return;
   }
   T* ap = scratch_a<T>(size_t(MC * std::min(KC, d.k)));
+  T* bp = scratch_b<T>(size_t(std::min(KC, d.k) * round_up(std::min(NC, d.n), NR)));
   for (int64_t jc = 0; jc < d.n; jc += NC) {
     const int64_t nc = std::min(NC, d.n - jc), strips = (nc + NR - 1) / NR;
-    const int64_t t0 = strips * tid / nt, t1 = strips * (tid + 1) / nt;
+    const int64_t s0 = split_m ? 0 : strips * tid / nt, s1 = split_m ? strips : strips * (tid + 1) / nt;
+    if (s0 >= s1) continue;
     for (int64_t pc = 0; pc < d.k; pc += KC) {
       const int64_t kc = std::min(KC, d.k - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
-      pack_b(B + pc * d.rsb + jc * d.csb, d.rsb, d.csb, kc, nc, t0, t1, bp);
-#ifdef EMBER_HAVE_OPENMP
-      if (nt > 1) {
-#pragma omp barrier
+      pack_b(B + pc * d.rsb + jc * d.csb, d.rsb, d.csb, kc, nc, s0, s1, bp);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = std::min(MC, m1 - ic);
+        pack_a(A + ic * d.rsa + pc * d.csa, d.rsa, d.csa, mc, kc, ap);
+        macro_kernel<T>(d, ap, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff);
       }
-#endif
-      const int64_t s0 = split_m ? 0 : t0, s1 = split_m ? strips : t1;
-      if (s0 < s1) {
-        for (int64_t ic = m0; ic < m1; ic += MC) {
-          const int64_t mc = std::min(MC, m1 - ic);
-          pack_a(A + ic * d.rsa + pc * d.csa, d.rsa, d.csa, mc, kc, ap);
-          macro_kernel<T>(d, ap, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff);
-        }
-      }
-#ifdef EMBER_HAVE_OPENMP
-      if (nt > 1) {
-#pragma omp barrier
-      }
-#endif
     }
   }
-}
-
-template <class T> size_t b_block_size(const Mat& d) {
-  constexpr int NR = Blocking<T>::W * Blocking<T>::NV;
-  return size_t(std::min<int64_t>(Blocking<T>::KC, d.k) * round_up(std::min<int64_t>(Blocking<T>::NC, d.n), NR));
 }
 
 // Tiny products: a direct loop beats packing.
@@ -288,15 +275,14 @@ template <class T> void gemm_one(const Mat& d, const T* A, const T* B, T* C, T a
   const int64_t work = d.m * d.n * d.k;
   if (d.k == 0) return scale_c(d, C, beta);
   if (work <= kDirectWork) return gemm_direct(d, A, B, C, alpha, beta);
-  T* bp = scratch_b<T>(b_block_size<T>(d));
-  if (nt <= 1 || in_parallel_region()) return gemm_blocked(d, A, B, C, alpha, beta, 0, 1, bp, true);
+  if (nt <= 1 || in_parallel_region()) return gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
   constexpr int MR = Blocking<T>::MR;
   const bool split_m = (d.m + MR - 1) / MR >= 2 * nt || d.n < 2 * nt * Blocking<T>::W * Blocking<T>::NV;
 #ifdef EMBER_HAVE_OPENMP
 #pragma omp parallel num_threads(nt)
-  gemm_blocked(d, A, B, C, alpha, beta, omp_get_thread_num(), omp_get_num_threads(), bp, split_m);
+  gemm_blocked(d, A, B, C, alpha, beta, omp_get_thread_num(), omp_get_num_threads(), split_m);
 #else
-  gemm_blocked(d, A, B, C, alpha, beta, 0, 1, bp, true);
+  gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
 #endif
 }
 
