@@ -130,6 +130,13 @@ def worker(isa):
                 c.mm_case(mr + 3, nr + 3, k, dtype, la, lb)
         c.mm_case(mc + 5, 2 * nr + 3, kc + 7, dtype, "strided", "transposed")
         c.mm_case(3, 3, 0, dtype)
+        # Matrix-vector paths (n == 1, m == 1), every layout.
+        for la in layouts:
+            for lb in layouts:
+                c.mm_case(301, 1, 1000, dtype, la, lb)
+                c.mm_case(1, 301, 1000, dtype, la, lb)
+        c.raw_case(3, 70, 1, 90, dtype, 2.0, 0.5, lc="transposed", la="transposed")
+        c.raw_case(3, 1, 70, 90, dtype, 1.0, 1.0, lc="strided", lb="strided")
         # The kernel directly: C layouts, alpha/beta, broadcast batches, k = 0.
         for lc in layouts:
             for beta in (0.0, 1.0, -0.5):
@@ -145,7 +152,7 @@ def worker(isa):
     for dtype in ("float32", "float64"):
         rng = np.random.default_rng(1)
         for (bt, m, n, k) in ((1, 301, 257, 419), (1, 20, 4100, 64), (1, 3, 900, 300), (8, 64, 64, 64),
-                              (3, 200, 100, 90)):
+                              (3, 200, 100, 90), (1, 5000, 1, 300), (1, 1, 5000, 300)):
             a = ember.from_numpy(rng.uniform(-1, 1, (bt, m, k)).astype(dtype))
             b = ember.from_numpy(rng.uniform(-1, 1, (bt, k, n)).astype(dtype))
             outs = []

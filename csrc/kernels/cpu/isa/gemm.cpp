@@ -154,6 +154,13 @@ void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, 
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+  if (csc == 1 && mr == MR)  // C rows are read/written after the loop: fetch them meanwhile
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      __builtin_prefetch(c + i * rsc, 1);
+      __builtin_prefetch(c + i * rsc + NR - 1, 1);
+    }
+#pragma GCC unroll 2
   for (int64_t p = 0; p < kc; ++p) {
     V bv[NV];
 #pragma GCC unroll 8
@@ -259,6 +266,63 @@ template <class T> void gemm_direct(const Mat& d, const T* A, const T* B, T* C, 
     }
 }
 
+// Matrix-vector products (n == 1, or m == 1 through the transpose): y = alpha * A x + beta * y
+// for A (rows x k). Rows are independent and each is summed in a fixed order, so the thread
+// split never changes a result.
+template <class T> inline T dot_contig(const T* a, const T* x, int64_t k) {
+  constexpr int W = Blocking<T>::W;
+  using V = typename VecOf<T, W>::type;
+  V acc[4] = {V{}, V{}, V{}, V{}};
+  int64_t p = 0;
+  for (; p + 4 * W <= k; p += 4 * W)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) acc[u] += vload<V>(a + p + u * W) * vload<V>(x + p + u * W);
+  V v = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  T s = T(0);
+  for (int l = 0; l < W; ++l) s += v[l];
+  for (; p < k; ++p) s += a[p] * x[p];
+  return s;
+}
+
+template <class T>
+void gemv(int64_t rows, int64_t k, const T* A, int64_t rs, int64_t cs, const T* x, int64_t xs, T* y, int64_t ys,
+          T alpha, T beta, int nt) {
+  T* xc = nullptr;
+  if (xs != 1) {  // a contiguous copy of x
+    xc = scratch_b<T>(size_t(k));
+    for (int64_t p = 0; p < k; ++p) xc[p] = x[p * xs];
+    x = xc;
+  }
+  auto finish = [&](T& out, T s) { out = beta == T(0) ? alpha * s : alpha * s + beta * out; };
+  const int64_t grain = std::max<int64_t>(16, kGrainSize / std::max<int64_t>(k, 1));
+  const int64_t chunks = nt > 1 ? std::min<int64_t>(nt, (rows + grain - 1) / grain) : 1;
+  auto body = [&](int64_t r0, int64_t r1) {
+    if (cs == 1) {
+      for (int64_t i = r0; i < r1; ++i) finish(y[i * ys], dot_contig(A + i * rs, x, k));
+    } else if (rs == 1) {  // columns of A are contiguous: accumulate y over p (vectorised over rows)
+      T* acc = scratch_a<T>(size_t(r1 - r0));
+      std::fill(acc, acc + (r1 - r0), T(0));
+      for (int64_t p = 0; p < k; ++p) {
+        const T xp = x[p], *ap = A + p * cs;
+        for (int64_t i = r0; i < r1; ++i) acc[i - r0] += ap[i] * xp;
+      }
+      for (int64_t i = r0; i < r1; ++i) finish(y[i * ys], acc[i - r0]);
+    } else {
+      for (int64_t i = r0; i < r1; ++i) {
+        T s = T(0);
+        for (int64_t p = 0; p < k; ++p) s += A[i * rs + p * cs] * x[p];
+        finish(y[i * ys], s);
+      }
+    }
+  };
+  if (chunks <= 1 || in_parallel_region()) return body(0, rows);
+  const int64_t per = round_up((rows + chunks - 1) / chunks, 16);
+#ifdef EMBER_HAVE_OPENMP
+#pragma omp parallel for num_threads(int(chunks)) schedule(static, 1)
+#endif
+  for (int64_t c = 0; c < chunks; ++c) body(std::min(rows, c * per), std::min(rows, (c + 1) * per));
+}
+
 template <class T> void scale_c(const Mat& d, T* C, T beta) {
   for (int64_t i = 0; i < d.m; ++i)
     for (int64_t j = 0; j < d.n; ++j) {
@@ -275,6 +339,8 @@ template <class T> void gemm_one(const Mat& d, const T* A, const T* B, T* C, T a
   const int64_t work = d.m * d.n * d.k;
   if (d.k == 0) return scale_c(d, C, beta);
   if (work <= kDirectWork) return gemm_direct(d, A, B, C, alpha, beta);
+  if (d.n == 1) return gemv(d.m, d.k, A, d.rsa, d.csa, B, d.rsb, C, d.rsc, alpha, beta, nt);
+  if (d.m == 1) return gemv(d.n, d.k, B, d.csb, d.rsb, A, d.csa, C, d.csc, alpha, beta, nt);
   if (nt <= 1 || in_parallel_region()) return gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
   constexpr int MR = Blocking<T>::MR;
   const bool split_m = (d.m + MR - 1) / MR >= 2 * nt || d.n < 2 * nt * Blocking<T>::W * Blocking<T>::NV;
