@@ -13,7 +13,7 @@ import ember
 
 # Blocking per ISA and dtype, as in csrc/kernels/cpu/isa/gemm.cpp (MR, NR, KC, MC, NC).
 BLOCKING = {
-    "avx512": {"float32": (14, 32, 384, 14 * 24, 4096), "float64": (14, 16, 256, 14 * 18, 2048)},
+    "avx512": {"float32": (14, 32, 256, 14 * 24, 4096), "float64": (14, 16, 256, 14 * 18, 2048)},
     "avx2": {"float32": (6, 16, 256, 6 * 24, 4096), "float64": (6, 8, 256, 6 * 16, 2048)},
     "baseline": {"float32": (4, 8, 256, 4 * 32, 2048), "float64": (4, 4, 256, 4 * 32, 2048)},
 }

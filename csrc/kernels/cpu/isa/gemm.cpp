@@ -26,7 +26,7 @@ namespace {
 // Register blocking per ISA: W lanes per vector, NV vectors across N (NR = W * NV), MR rows.
 template <class T> struct Blocking;
 #if defined(__AVX512F__)
-template <> struct Blocking<float> { static constexpr int W = 16, NV = 2, MR = 14, KC = 384, MC = 14 * 24, NC = 4096; };
+template <> struct Blocking<float> { static constexpr int W = 16, NV = 2, MR = 14, KC = 256, MC = 14 * 24, NC = 4096; };
 template <> struct Blocking<double> { static constexpr int W = 8, NV = 2, MR = 14, KC = 256, MC = 14 * 18, NC = 2048; };
 #elif defined(__AVX2__)
 template <> struct Blocking<float> { static constexpr int W = 8, NV = 2, MR = 6, KC = 256, MC = 6 * 24, NC = 4096; };
