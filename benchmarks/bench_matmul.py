@@ -2,8 +2,8 @@
 
     PYTHONPATH=src python benchmarks/bench_matmul.py [--repeats N] [--no-peak]
 
-Prints GFLOP/s (best and median of the repeats; ember and torch calls interleaved so both see
-the same machine load), the ember/torch ratio, and % of this machine's peak FP32 FLOP/s, measured
+Prints GFLOP/s (best and median of the repeats; ember and torch run in alternating blocks so
+both see the same machine load), the ember/torch ratio, and % of this machine's peak FP32 FLOP/s, measured
 with a tight AVX-512 FMA loop (benchmarks/peak_fma.cpp, compiled here with the system C++
 compiler)."""
 import argparse
@@ -50,18 +50,32 @@ def measure_peak(max_threads):
     return peak
 
 
-def time_pair(f_ember, f_torch, repeats):
-    f_ember(), f_torch()  # warm-up (allocator, threads)
-    te, tt = [], []
+def time_block(f, repeats):
+    """Seconds per call, `repeats` calls in a row (after a warm-up call)."""
+    f()
+    ts, cs = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        f_ember()
-        te.append(time.perf_counter() - t0)
+        c0, t0 = time.thread_time(), time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+        cs.append(time.thread_time() - c0)
+    time.sleep(0.02)  # let this library's OpenMP workers stop spinning before the other one runs
+    return ts, cs
+
+
+def time_pair(f_ember, f_torch, repeats):
+    """ember and torch in alternating blocks (each runtime's idle workers spin for a while after
+    a parallel region, so a block per library keeps them out of each other's way)."""
+    te, tt, ce, ct = [], [], [], []
+    for _ in range(3):
+        t, c = time_block(f_ember, max(1, repeats // 3))
+        te += t
+        ce += c
         if f_torch is not None:
-            t0 = time.perf_counter()
-            f_torch()
-            tt.append(time.perf_counter() - t0)
-    return np.array(te), np.array(tt)
+            t, c = time_block(f_torch, max(1, repeats // 3))
+            tt += t
+            ct += c
+    return np.array(te), np.array(tt), np.array(ce), np.array(ct)
 
 
 def main():
@@ -75,7 +89,7 @@ def main():
     print(f"# load average {os.getloadavg()[0]:.1f}; peak FP32 GFLOP/s (FMA loop): "
           + (", ".join(f"{t} thread(s) {g:.0f}" for t, g in sorted(peak.items())) or "n/a"))
     print(f"{'threads':>7} {'shape (m x k x n)':>20} {'ember best':>10} {'med':>6} {'torch best':>10} {'med':>6}"
-          f" {'ratio best':>10} {'med':>5} {'% peak':>7}")
+          f" {'ratio best':>10} {'med':>5} {'% peak':>7}  [1 thread, CPU time: ember, torch GF/s, ratio]")
     rng = np.random.default_rng(0)
     for nt in threads:
         ember.set_num_threads(nt)
@@ -91,7 +105,7 @@ def main():
                 f_torch = lambda: torch.mm(ta, tb)  # noqa: E731
             flops = 2.0 * m * n * k
             reps = args.repeats or max(5, min(200, int(2e10 / flops)))
-            te, tt = time_pair(lambda: ember.mm(ea, eb), f_torch, reps)
+            te, tt, ce, ct = time_pair(lambda: ember.mm(ea, eb), f_torch, reps)
             ge_best, ge_med = flops / te.min() / 1e9, flops / np.median(te) / 1e9
             if len(tt):
                 gt_best, gt_med = flops / tt.min() / 1e9, flops / np.median(tt) / 1e9
@@ -100,7 +114,14 @@ def main():
             else:
                 ratio, tcols = f"{'-':>10} {'-':>5}", f"{'-':>10} {'-':>6}"
             pct = f"{100 * ge_best / peak[nt]:6.0f}%" if nt in peak else f"{'-':>7}"
-            print(f"{nt:>7} {f'{m}x{k}x{n}':>20} {ge_best:10.1f} {ge_med:6.1f} {tcols} {ratio} {pct}", flush=True)
+            # 1 thread: both libraries compute on the calling thread, so its CPU time is the
+            # compute time even while other processes share the core.
+            cpu = ""
+            if nt == 1:
+                cpu = f" {flops / np.median(ce) / 1e9:8.1f}"
+                if len(ct):
+                    cpu += f" {flops / np.median(ct) / 1e9:8.1f} {np.median(ct) / np.median(ce):5.2f}"
+            print(f"{nt:>7} {f'{m}x{k}x{n}':>20} {ge_best:10.1f} {ge_med:6.1f} {tcols} {ratio} {pct}{cpu}", flush=True)
 
 
 if __name__ == "__main__":
