@@ -104,6 +104,20 @@ template <class T> void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, i
     if (mr == MR && rs == 1) {
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = a[p * cs + i];
+    } else if (mr == MR && cs == 1) {
+      // Row-major A: transpose 8 k-steps at a time (contiguous reads, whole-row writes).
+      int64_t p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        T blk[8][MR];
+        for (int i = 0; i < MR; ++i) {
+          const T* ai = a + i * rs + p;
+#pragma GCC unroll 8
+          for (int q = 0; q < 8; ++q) blk[q][i] = ai[q];
+        }
+        std::memcpy(dst + p * MR, blk, sizeof(blk));
+      }
+      for (; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = a[i * rs + p];
     } else if (mr == MR) {
       for (int i = 0; i < MR; ++i) {
         const T* ai = a + i * rs;
@@ -128,6 +142,21 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int64_t 
     T* d = dst + s * NR * kc;
     if (nr == NR && cs == 1) {
       for (int64_t p = 0; p < kc; ++p) std::memcpy(d + p * NR, b + p * rs, NR * sizeof(T));
+    } else if (nr == NR && rs == 1) {
+      // Columns of B are contiguous (B = W.T in linear): transpose 8 k-steps at a time, reading
+      // each column's run and writing whole rows of the strip.
+      int64_t p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        T blk[8][NR];
+        for (int j = 0; j < NR; ++j) {
+          const T* bj = b + j * cs + p;
+#pragma GCC unroll 8
+          for (int q = 0; q < 8; ++q) blk[q][j] = bj[q];
+        }
+        std::memcpy(d + p * NR, blk, sizeof(blk));
+      }
+      for (; p < kc; ++p)
+        for (int j = 0; j < NR; ++j) d[p * NR + j] = b[j * cs + p];
     } else if (nr == NR) {
       for (int j = 0; j < NR; ++j) {
         const T* bj = b + j * cs;
