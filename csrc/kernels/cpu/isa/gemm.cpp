@@ -24,6 +24,9 @@ namespace ember::cpu::EMBER_ISA_NS {
 namespace {
 
 // Register blocking per ISA: W lanes per vector, NV vectors across N (NR = W * NV), MR rows.
+// AVX-512: 14 x 32 floats = 28 zmm accumulators + 2 B vectors + 1 broadcast (of 32 registers).
+// Cache blocks chosen on AMD Zen 4/5 (L1d 32-48 KB, L2 1 MB per core): the KC x NR B micro-panel
+// (32 KB) stays in L1 across a column of tiles, the MC x KC A block (~340 KB) in L2.
 template <class T> struct Blocking;
 #if defined(__AVX512F__)
 template <> struct Blocking<float> { static constexpr int W = 16, NV = 2, MR = 14, KC = 256, MC = 14 * 24, NC = 4096; };
