@@ -1,50 +1,445 @@
-// GEMM, compiled per ISA. Placeholder: row-panel loop that vectorises over N and runs in parallel
-// over M. The packed, register-blocked GEMM replaces it (kernels issue).
-#include <vector>
+// GEMM, compiled per ISA (BLIS-style). C = alpha * A @ B + beta * C for strided A, B, C.
+//
+// Note [GEMM blocking and determinism]
+// Loops, outer to inner: jc (NC columns of B) -> pc (KC of the shared dim; B block packed into
+// KC x NC strips of NR columns) -> ic (MC rows of A; packed into strips of MR rows) -> jr -> ir ->
+// the MR x NR register-blocked micro-kernel. Packing zero-pads the M/N remainders, so every tile,
+// full or partial, runs the same micro-kernel and the same epilogue code; partial tiles go through
+// a small buffer. Threads split M (or N) on tile boundaries and never K, so each C element sees the
+// same sequence of FMAs whatever the thread count: results are bitwise identical for 1..N threads.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#include <type_traits>
 
+#include "core/parallel.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
 
 namespace {
-template <class T>
-void gemm_simple(const GemmArgs& g) {
-  const T alpha = T(g.alpha), beta = T(g.beta);
-  for (int64_t bi = 0; bi < g.batch; ++bi) {
-    const T* A = reinterpret_cast<const T*>(g.a) + bi * g.a_batch_stride;
-    const T* B = reinterpret_cast<const T*>(g.b) + bi * g.b_batch_stride;
-    T* C = reinterpret_cast<T*>(g.c) + bi * g.c_batch_stride;
-    int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.n * g.k / 64));
-    parallel_for(0, g.m, grain, [&](int64_t mb, int64_t me) {
-      std::vector<T> row(size_t(g.n));
-      std::vector<T> brow(size_t(g.n));
-      for (int64_t i = mb; i < me; ++i) {
-        std::fill(row.begin(), row.end(), T(0));
-        for (int64_t p = 0; p < g.k; ++p) {
-          const T aip = A[i * g.a_row_stride + p * g.a_col_stride];
-          const T* bp = B + p * g.b_row_stride;
-          if (g.b_col_stride == 1) {
-            for (int64_t j = 0; j < g.n; ++j) row[j] += aip * bp[j];
-          } else {
-            for (int64_t j = 0; j < g.n; ++j) row[j] += aip * bp[j * g.b_col_stride];
-          }
-        }
-        T* ci = C + i * g.c_row_stride;
-        for (int64_t j = 0; j < g.n; ++j) {
-          T v = alpha * row[j];
-          ci[j * g.c_col_stride] = beta == T(0) ? v : v + beta * ci[j * g.c_col_stride];
-        }
-      }
-    });
+
+// Register blocking per ISA: W lanes per vector, NV vectors across N (NR = W * NV), MR rows.
+// AVX-512: 14 x 32 floats = 28 zmm accumulators + 2 B vectors + 1 broadcast (of 32 registers).
+// Cache blocks chosen on AMD Zen 4/5 (L1d 32-48 KB, L2 1 MB per core): the KC x NR B micro-panel
+// (32 KB) stays in L1 across a column of tiles, the MC x KC A block (~340 KB) in L2.
+template <class T> struct Blocking;
+#if defined(__AVX512F__)
+template <> struct Blocking<float> { static constexpr int W = 16, NV = 2, MR = 14, KC = 256, MC = 14 * 24, NC = 4096; };
+template <> struct Blocking<double> { static constexpr int W = 8, NV = 2, MR = 14, KC = 256, MC = 14 * 18, NC = 2048; };
+#elif defined(__AVX2__)
+template <> struct Blocking<float> { static constexpr int W = 8, NV = 2, MR = 6, KC = 256, MC = 6 * 24, NC = 4096; };
+template <> struct Blocking<double> { static constexpr int W = 4, NV = 2, MR = 6, KC = 256, MC = 6 * 16, NC = 2048; };
+#else
+template <> struct Blocking<float> { static constexpr int W = 4, NV = 2, MR = 4, KC = 256, MC = 4 * 32, NC = 2048; };
+template <> struct Blocking<double> { static constexpr int W = 2, NV = 2, MR = 4, KC = 256, MC = 4 * 32, NC = 2048; };
+#endif
+
+template <class T, int W> struct VecOf {
+  typedef T type __attribute__((vector_size(sizeof(T) * W)));
+};
+
+template <class V, class T> inline V vload(const T* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+// Broadcast x to every lane (one vbroadcastss/sd; folds into the FMA's memory operand).
+template <class V, class T> inline V splat(T x) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64) {
+    if constexpr (sizeof(T) == 4) return (V)_mm512_set1_ps(x);
+    else return (V)_mm512_set1_pd(x);
   }
+#endif
+#if defined(__AVX__)
+  if constexpr (sizeof(V) == 32) {
+    if constexpr (sizeof(T) == 4) return (V)_mm256_set1_ps(x);
+    else return (V)_mm256_set1_pd(x);
+  }
+#endif
+  V v;
+  for (int l = 0; l < int(sizeof(V) / sizeof(T)); ++l) v[l] = x;
+  return v;
+}
+template <class V, class T> inline void vstore(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// A 64-byte aligned scratch buffer, one per thread, grown on demand.
+template <class T> struct Scratch {
+  T* p = nullptr;
+  size_t cap = 0;
+  T* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      cap = size_t(round_up(int64_t(n), 64));
+      p = static_cast<T*>(std::aligned_alloc(64, cap * sizeof(T)));
+      if (!p) {
+        cap = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return p;
+  }
+  ~Scratch() { std::free(p); }
+};
+template <class T> T* scratch_a(size_t n) {
+  static thread_local Scratch<T> s;
+  return s.get(n);
+}
+template <class T> T* scratch_b(size_t n) {
+  static thread_local Scratch<T> s;
+  return s.get(n);
+}
+
+// Pack rows [0, mc) x cols [0, kc) of A (row stride rs, col stride cs) into MR-row strips,
+// each laid out [p][i]; rows past mc are zero.
+template <class T> void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, T* dst) {
+  constexpr int MR = Blocking<T>::MR;
+  for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
+    const int64_t mr = std::min<int64_t>(MR, mc - i0);
+    const T* a = A + i0 * rs;
+    if (mr == MR && rs == 1) {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = a[p * cs + i];
+    } else if (mr == MR && cs == 1) {
+      // Row-major A: transpose 8 k-steps at a time (contiguous reads, whole-row writes).
+      int64_t p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        T blk[8][MR];
+        for (int i = 0; i < MR; ++i) {
+          const T* ai = a + i * rs + p;
+#pragma GCC unroll 8
+          for (int q = 0; q < 8; ++q) blk[q][i] = ai[q];
+        }
+        std::memcpy(dst + p * MR, blk, sizeof(blk));
+      }
+      for (; p < kc; ++p)
+        for (int i = 0; i < MR; ++i) dst[p * MR + i] = a[i * rs + p];
+    } else if (mr == MR) {
+      for (int i = 0; i < MR; ++i) {
+        const T* ai = a + i * rs;
+        for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = ai[p * cs];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t i = 0; i < mr; ++i) dst[p * MR + i] = a[i * rs + p * cs];
+        for (int64_t i = mr; i < MR; ++i) dst[p * MR + i] = T(0);
+      }
+    }
+  }
+}
+
+// Pack rows [0, kc) x cols [s0*NR, s1*NR) ∩ [0, nc) of B into NR-column strips laid out [p][j].
+template <class T>
+void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int64_t s0, int64_t s1, T* dst) {
+  constexpr int NR = Blocking<T>::W * Blocking<T>::NV;
+  for (int64_t s = s0; s < s1; ++s) {
+    const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, nc - j0);
+    const T* b = B + j0 * cs;
+    T* d = dst + s * NR * kc;
+    if (nr == NR && cs == 1) {
+      for (int64_t p = 0; p < kc; ++p) std::memcpy(d + p * NR, b + p * rs, NR * sizeof(T));
+    } else if (nr == NR && rs == 1) {
+      // Columns of B are contiguous (B = W.T in linear): transpose 8 k-steps at a time, reading
+      // each column's run and writing whole rows of the strip.
+      int64_t p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        T blk[8][NR];
+        for (int j = 0; j < NR; ++j) {
+          const T* bj = b + j * cs + p;
+#pragma GCC unroll 8
+          for (int q = 0; q < 8; ++q) blk[q][j] = bj[q];
+        }
+        std::memcpy(d + p * NR, blk, sizeof(blk));
+      }
+      for (; p < kc; ++p)
+        for (int j = 0; j < NR; ++j) d[p * NR + j] = b[j * cs + p];
+    } else if (nr == NR) {
+      for (int j = 0; j < NR; ++j) {
+        const T* bj = b + j * cs;
+        for (int64_t p = 0; p < kc; ++p) d[p * NR + j] = bj[p * rs];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t j = 0; j < nr; ++j) d[p * NR + j] = b[p * rs + j * cs];
+        for (int64_t j = nr; j < NR; ++j) d[p * NR + j] = T(0);
+      }
+    }
+  }
+}
+
+// One MR x NR tile: acc = packed A strip @ packed B strip over kc, then
+// C[0:mr, 0:nr] = alpha * acc + beta * C (beta == 0: C is not read).
+template <class T>
+void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t rsc, int64_t csc, int64_t mr,
+                int64_t nr, T alpha, T beta) {
+  constexpr int W = Blocking<T>::W, NV = Blocking<T>::NV, MR = Blocking<T>::MR, NR = W * NV;
+  using V = typename VecOf<T, W>::type;
+  V acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+  if (csc == 1 && mr == MR)  // C rows are read/written after the loop: fetch them meanwhile
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      __builtin_prefetch(c + i * rsc, 1);
+      __builtin_prefetch(c + i * rsc + NR - 1, 1);
+    }
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = vload<V>(b + v * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const V av = splat<V>(a[i]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
+    }
+    a += MR;
+    b += NR;
+  }
+  // Epilogue: one code path for full and partial tiles (partial ones through `tmp`).
+  alignas(64) T tmp[MR * NR];
+  const bool direct = mr == MR && nr == NR && csc == 1;
+  T* cp = direct ? c : tmp;
+  const int64_t crs = direct ? rsc : NR;
+  if (!direct && beta != T(0)) {
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) tmp[i * NR + j] = c[i * rsc + j * csc];
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    if (i >= mr) break;
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) {
+      V r = acc[i][v];
+      if (alpha != T(1)) r = r * alpha;
+      if (beta == T(1)) r = r + vload<V>(cp + i * crs + v * W);
+      else if (beta != T(0)) r = r + vload<V>(cp + i * crs + v * W) * beta;
+      vstore(cp + i * crs + v * W, r);
+    }
+  }
+  if (!direct) {
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) c[i * rsc + j * csc] = tmp[i * NR + j];
+  }
+}
+
+struct Mat {
+  int64_t m, n, k;
+  int64_t rsa, csa, rsb, csb, rsc, csc;
+};
+
+// Tiles of the packed block: rows [0, mc) of packed A x strips [s0, s1) of packed B.
+template <class T>
+void macro_kernel(const Mat& d, const T* ap, const T* bp, T* C, int64_t mc, int64_t nc, int64_t kc, int64_t s0,
+                  int64_t s1, T alpha, T beta) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
+  for (int64_t s = s0; s < s1; ++s) {
+    const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, nc - j0);
+    const T* b = bp + s * NR * kc;
+    for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+      const int64_t mr = std::min<int64_t>(MR, mc - i0);
+      micro_tile<T>(kc, ap + i0 * kc, b, C + i0 * d.rsc + j0 * d.csc, d.rsc, d.csc, mr, nr, alpha, beta);
+    }
+  }
+}
+
+// Work of one thread (tid of nt) on one matrix: its share of M tiles (split_m) or of N strips.
+// Each thread packs the B strips it needs into its own buffer, so threads never wait for each
+// other (no barriers: on a shared machine a preempted thread would stall its peer); the
+// duplicated B packing costs O(k n) against the O(m n k / nt) product.
+template <class T>
+void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, int tid, int nt, bool split_m) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
+  constexpr int64_t KC = Blocking<T>::KC, MC = Blocking<T>::MC, NC = Blocking<T>::NC;
+  const int64_t mtiles = (d.m + MR - 1) / MR;
+  int64_t m0 = 0, m1 = d.m;
+  if (split_m) {
+    m0 = std::min(d.m, mtiles * tid / nt * MR);
+    m1 = std::min(d.m, mtiles * (tid + 1) / nt * MR);
+    if (m0 >= m1) return;
+  }
+  T* ap = scratch_a<T>(size_t(MC * std::min(KC, d.k)));
+  T* bp = scratch_b<T>(size_t(std::min(KC, d.k) * round_up(std::min(NC, d.n), NR)));
+  for (int64_t jc = 0; jc < d.n; jc += NC) {
+    const int64_t nc = std::min(NC, d.n - jc), strips = (nc + NR - 1) / NR;
+    const int64_t s0 = split_m ? 0 : strips * tid / nt, s1 = split_m ? strips : strips * (tid + 1) / nt;
+    if (s0 >= s1) continue;
+    for (int64_t pc = 0; pc < d.k; pc += KC) {
+      const int64_t kc = std::min(KC, d.k - pc);
+      const T beta_eff = pc == 0 ? beta : T(1);
+      pack_b(B + pc * d.rsb + jc * d.csb, d.rsb, d.csb, kc, nc, s0, s1, bp);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = std::min(MC, m1 - ic);
+        pack_a(A + ic * d.rsa + pc * d.csa, d.rsa, d.csa, mc, kc, ap);
+        macro_kernel<T>(d, ap, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff);
+      }
+    }
+  }
+}
+
+// Tiny products: a direct loop beats packing.
+template <class T> void gemm_direct(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta) {
+  for (int64_t i = 0; i < d.m; ++i)
+    for (int64_t j = 0; j < d.n; ++j) {
+      T s = T(0);
+      for (int64_t p = 0; p < d.k; ++p) s += A[i * d.rsa + p * d.csa] * B[p * d.rsb + j * d.csb];
+      T& c = C[i * d.rsc + j * d.csc];
+      c = beta == T(0) ? alpha * s : alpha * s + beta * c;
+    }
+}
+
+// Matrix-vector products (n == 1, or m == 1 through the transpose): y = alpha * A x + beta * y
+// for A (rows x k). Rows are independent and each is summed in a fixed order, so the thread
+// split never changes a result.
+template <class T> inline T dot_contig(const T* a, const T* x, int64_t k) {
+  constexpr int W = Blocking<T>::W;
+  using V = typename VecOf<T, W>::type;
+  V acc[4] = {V{}, V{}, V{}, V{}};
+  int64_t p = 0;
+  for (; p + 4 * W <= k; p += 4 * W)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) acc[u] += vload<V>(a + p + u * W) * vload<V>(x + p + u * W);
+  V v = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  T s = T(0);
+  for (int l = 0; l < W; ++l) s += v[l];
+  for (; p < k; ++p) s += a[p] * x[p];
+  return s;
+}
+
+template <class T>
+void gemv(int64_t rows, int64_t k, const T* A, int64_t rs, int64_t cs, const T* x, int64_t xs, T* y, int64_t ys,
+          T alpha, T beta, int nt) {
+  T* xc = nullptr;
+  if (xs != 1) {  // a contiguous copy of x
+    xc = scratch_b<T>(size_t(k));
+    for (int64_t p = 0; p < k; ++p) xc[p] = x[p * xs];
+    x = xc;
+  }
+  auto finish = [&](T& out, T s) { out = beta == T(0) ? alpha * s : alpha * s + beta * out; };
+  const int64_t grain = std::max<int64_t>(16, kGrainSize / std::max<int64_t>(k, 1));
+  const int64_t chunks = nt > 1 ? std::min<int64_t>(nt, (rows + grain - 1) / grain) : 1;
+  auto body = [&](int64_t r0, int64_t r1) {
+    if (cs == 1) {
+      for (int64_t i = r0; i < r1; ++i) finish(y[i * ys], dot_contig(A + i * rs, x, k));
+    } else if (rs == 1) {  // columns of A are contiguous: accumulate y over p (vectorised over rows)
+      T* acc = scratch_a<T>(size_t(r1 - r0));
+      std::fill(acc, acc + (r1 - r0), T(0));
+      for (int64_t p = 0; p < k; ++p) {
+        const T xp = x[p], *ap = A + p * cs;
+        for (int64_t i = r0; i < r1; ++i) acc[i - r0] += ap[i] * xp;
+      }
+      for (int64_t i = r0; i < r1; ++i) finish(y[i * ys], acc[i - r0]);
+    } else {
+      for (int64_t i = r0; i < r1; ++i) {
+        T s = T(0);
+        for (int64_t p = 0; p < k; ++p) s += A[i * rs + p * cs] * x[p];
+        finish(y[i * ys], s);
+      }
+    }
+  };
+  if (chunks <= 1 || in_parallel_region()) return body(0, rows);
+  const int64_t per = round_up((rows + chunks - 1) / chunks, 16);
+#ifdef EMBER_HAVE_OPENMP
+#pragma omp parallel for num_threads(int(chunks)) schedule(static, 1)
+#endif
+  for (int64_t c = 0; c < chunks; ++c) body(std::min(rows, c * per), std::min(rows, (c + 1) * per));
+}
+
+template <class T> void scale_c(const Mat& d, T* C, T beta) {
+  for (int64_t i = 0; i < d.m; ++i)
+    for (int64_t j = 0; j < d.n; ++j) {
+      T& c = C[i * d.rsc + j * d.csc];
+      c = beta == T(0) ? T(0) : beta * c;
+    }
+}
+
+constexpr int64_t kDirectWork = 512;          // m*n*k at or below: direct loop
+constexpr int64_t kParallelWork = 64 * 64 * 64;  // m*n*k at or above: threads
+
+// One matrix on the calling thread (or on nt threads when nt > 1).
+template <class T> void gemm_one(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, int nt) {
+  const int64_t work = d.m * d.n * d.k;
+  if (d.k == 0) return scale_c(d, C, beta);
+  if (work <= kDirectWork) return gemm_direct(d, A, B, C, alpha, beta);
+  if (d.n == 1) return gemv(d.m, d.k, A, d.rsa, d.csa, B, d.rsb, C, d.rsc, alpha, beta, nt);
+  if (d.m == 1) return gemv(d.n, d.k, B, d.csb, d.rsb, A, d.csa, C, d.csc, alpha, beta, nt);
+  if (nt <= 1 || in_parallel_region()) return gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
+  constexpr int MR = Blocking<T>::MR;
+  const bool split_m = (d.m + MR - 1) / MR >= 2 * nt || d.n < 2 * nt * Blocking<T>::W * Blocking<T>::NV;
+#ifdef EMBER_HAVE_OPENMP
+#pragma omp parallel num_threads(nt)
+  gemm_blocked(d, A, B, C, alpha, beta, omp_get_thread_num(), omp_get_num_threads(), split_m);
+#else
+  gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
+#endif
+}
+
+template <class T> void gemm_typed(const GemmArgs& g) {
+  const Mat d{g.m, g.n, g.k, g.a_row_stride, g.a_col_stride, g.b_row_stride, g.b_col_stride, g.c_row_stride,
+              g.c_col_stride};
+  const T alpha = T(g.alpha), beta = T(g.beta);
+  const T* A = reinterpret_cast<const T*>(g.a);
+  const T* B = reinterpret_cast<const T*>(g.b);
+  T* C = reinterpret_cast<T*>(g.c);
+  const int64_t work = d.m * d.n * std::max<int64_t>(d.k, 1);
+  const int nt = work * g.batch >= kParallelWork ? get_num_threads() : 1;
+  // Many small matrices: one thread per matrix; otherwise threads inside each product.
+  if (g.batch > 1 && nt > 1 && (work < kParallelWork * 8 || g.batch >= 4 * nt)) {
+    parallel_for(0, g.batch, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b)
+        gemm_one<T>(d, A + b * g.a_batch_stride, B + b * g.b_batch_stride, C + b * g.c_batch_stride, alpha, beta, 1);
+    });
+    return;
+  }
+  for (int64_t b = 0; b < g.batch; ++b)
+    gemm_one<T>(d, A + b * g.a_batch_stride, B + b * g.b_batch_stride, C + b * g.c_batch_stride, alpha, beta,
+                work >= kParallelWork ? nt : 1);
+}
+
+// Integer products: exact, so a plain loop (i, p, j order, vectorised over j).
+template <class T> void gemm_int(const GemmArgs& g) {
+  const T alpha = T(g.alpha), beta = T(g.beta);
+  parallel_for(0, g.batch * g.m, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.n * g.k)),
+               [&](int64_t r0, int64_t r1) {
+                 for (int64_t r = r0; r < r1; ++r) {
+                   const int64_t b = r / g.m, i = r % g.m;
+                   const T* A = reinterpret_cast<const T*>(g.a) + b * g.a_batch_stride + i * g.a_row_stride;
+                   const T* B = reinterpret_cast<const T*>(g.b) + b * g.b_batch_stride;
+                   T* C = reinterpret_cast<T*>(g.c) + b * g.c_batch_stride + i * g.c_row_stride;
+                   for (int64_t j = 0; j < g.n; ++j) {
+                     T& c = C[j * g.c_col_stride];
+                     c = g.beta == 0 ? T(0) : T(beta * c);
+                   }
+                   for (int64_t p = 0; p < g.k; ++p) {
+                     const T a = T(alpha * A[p * g.a_col_stride]);
+                     const T* bp = B + p * g.b_row_stride;
+                     for (int64_t j = 0; j < g.n; ++j) C[j * g.c_col_stride] += a * bp[j * g.b_col_stride];
+                   }
+                 }
+               });
 }
 }  // namespace
 
 void gemm_kernel(const GemmArgs& g) {
+  if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
   switch (g.dtype) {
-    case Dtype::Float32: return gemm_simple<float>(g);
-    case Dtype::Float64: return gemm_simple<double>(g);
+    case Dtype::Float32: return gemm_typed<float>(g);
+    case Dtype::Float64: return gemm_typed<double>(g);
+    case Dtype::Int64: return gemm_int<int64_t>(g);
+    case Dtype::Int32: return gemm_int<int32_t>(g);
+    case Dtype::Int16: return gemm_int<int16_t>(g);
+    case Dtype::Int8: return gemm_int<int8_t>(g);
+    case Dtype::UInt8: return gemm_int<uint8_t>(g);
     default: EMBER_FAIL(Type, "[ember.matmul] not implemented for dtype ", dtype_name(g.dtype));
   }
 }
