@@ -281,20 +281,18 @@ Tensor randperm(int64_t n, Generator gen, TensorOptions o) {
   return finish(out, o);
 }
 
-// ---- normal with tensor parameters: mean + std * eps; differentiable in mean and std.
+// ---- normal with tensor parameters: mean + std * eps. As in PyTorch, the samples are not
+// differentiable: the gradients to mean and std are zeros (NormalBackward1/2/3).
 namespace {
 struct NormalBackward final : Node {
   std::string name_;
-  Shape mean_shape, std_shape;
-  bool has_mean = false, has_std = false;
-  SavedTensor eps;
+  std::vector<Shape> shapes;  // of the tensor inputs, in order
   std::string name() const override { return name_; }
-  void release_saved() override { eps.reset(); }
   tensor_list apply(tensor_list&& grads) override {
-    const Tensor& g = grads[0];
     tensor_list out;
-    if (has_mean) out.push_back(should_compute_output(out.size()) ? sum_to_shape(g, mean_shape) : Tensor());
-    if (has_std) out.push_back(should_compute_output(out.size()) ? sum_to_shape(mul(g, eps.unpack(this)), std_shape) : Tensor());
+    for (size_t i = 0; i < shapes.size(); ++i)
+      out.push_back(should_compute_output(i) ? zeros(shapes[i], TensorOptions(grads[0].dtype()).device(grads[0].device()))
+                                             : Tensor());
     return out;
   }
 };
@@ -330,11 +328,8 @@ Tensor normal_impl(const Tensor* mean, double mean_v, const Tensor* std, double 
   else node = make_grad_node<NormalBackward>(*std);
   if (node) {
     node->name_ = node_name;
-    node->has_mean = mean != nullptr;
-    node->has_std = std != nullptr;
-    if (mean) node->mean_shape = mean->sizes();
-    if (std) node->std_shape = std->sizes();
-    node->eps = SavedTensor(eps);
+    if (mean) node->shapes.push_back(mean->sizes());
+    if (std) node->shapes.push_back(std->sizes());
     set_history(out, node);
   }
   return out;
