@@ -104,6 +104,10 @@ def test_generator_object():
     np.testing.assert_array_equal(b.numpy(), ember.randn(10, generator=g).numpy())
     new = g.seed()
     assert g.initial_seed() == new
+    import pickle
+    g3 = pickle.loads(pickle.dumps(g))
+    np.testing.assert_array_equal(ember.rand(5, generator=g3).numpy(), ember.rand(5, generator=g).numpy())
+    assert g3 != g and g == g
 
 
 def test_generator_independent_of_global():

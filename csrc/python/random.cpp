@@ -82,13 +82,19 @@ void bind_random(py::module_& m, TensorClass& cls) {
         return py::isinstance<Generator>(b) && a.is_same(b.cast<Generator>());
       })
       .def("__hash__", [](py::handle self) { return py::hash(py::int_(reinterpret_cast<uintptr_t>(self.ptr()))); })
-      .def("__getstate__", [](const Generator& g) {
-        return py::make_tuple(g.device().str(), g.get_state());
-      })
-      .def("__setstate__", [](Generator& g, py::tuple st) {
-        new (&g) Generator(kDefaultRngSeed, Device(st[0].cast<std::string>()));
-        g.set_state(st[1].cast<Tensor>());
-      });
+      .def(py::pickle(
+          [](const Generator& g) {
+            Tensor s = g.get_state();
+            return py::make_tuple(g.device().str(), py::bytes(static_cast<const char*>(s.data_ptr()), size_t(s.numel())));
+          },
+          [](py::tuple st) {
+            Generator g(kDefaultRngSeed, Device(st[0].cast<std::string>()));
+            std::string bytes = st[1].cast<std::string>();
+            Tensor s = empty({int64_t(bytes.size())}, TensorOptions(Dtype::UInt8));
+            std::copy(bytes.begin(), bytes.end(), static_cast<char*>(s.data_ptr()));
+            g.set_state(s);
+            return g;
+          }));
   m.attr("default_generator") = py::cast(default_generator());
 
   // ---- seeding
