@@ -66,6 +66,14 @@ EMBER_API Tensor bernoulli(const Tensor& p, Generator gen = {});                
 EMBER_API Tensor bernoulli(const Tensor& input, double p, Generator gen = {});   // input's shape and dtype
 EMBER_API Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator gen = {});
 
+// Without a generator: ember::randn({2, 3}, TensorOptions(Dtype::Float64)).
+inline Tensor rand(const Shape& shape, TensorOptions options) { return rand(shape, Generator(), options); }
+inline Tensor randn(const Shape& shape, TensorOptions options) { return randn(shape, Generator(), options); }
+inline Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions options) {
+  return randint(low, high, shape, Generator(), options);
+}
+inline Tensor randperm(int64_t n, TensorOptions options) { return randperm(n, Generator(), options); }
+
 // In place.
 EMBER_API Tensor& uniform_(Tensor& t, double from = 0, double to = 1, Generator gen = {});
 EMBER_API Tensor& normal_(Tensor& t, double mean = 0, double std = 1, Generator gen = {});
