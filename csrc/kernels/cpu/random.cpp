@@ -71,7 +71,7 @@ void box_muller_f(const uint32_t* w, int n, float* z) {
     uint32_t mbits = (bits & 0x7fffffu) | 0x3f800000u;
     float m;
     std::memcpy(&m, &mbits, 4);
-    float big = m > 1.41421356f ? 1.0f : 0.0f;
+    float big = float(int32_t(mbits > 0x3fb504f3u));  // m > sqrt(2), branch-free
     m *= 1.0f - 0.5f * big;
     e += big;
     float f = m - 1.0f, f2 = f * f;
