@@ -130,7 +130,7 @@ def test_default_generator():
     assert ember.initial_seed() == 11
 
 
-@pytest.mark.parametrize("op", ["rand", "randn", "randint", "bernoulli", "randperm", "multinomial"])
+@pytest.mark.parametrize("op", ["rand", "randn", "randn32", "randint", "bernoulli", "randperm", "multinomial"])
 def test_thread_count_independent(op):
     code = f"""
 import ember, numpy as np, sys, hashlib
@@ -138,6 +138,7 @@ g = ember.Generator().manual_seed(3)
 n = 300_000
 if "{op}" == "rand": x = ember.rand(n, generator=g)
 elif "{op}" == "randn": x = ember.randn(n, dtype=ember.float64, generator=g)
+elif "{op}" == "randn32": x = ember.randn(n + 5, generator=g)
 elif "{op}" == "randint": x = ember.randint(-5, 1000, (n,), generator=g)
 elif "{op}" == "bernoulli": x = ember.bernoulli(ember.full((n,), 0.3), generator=g)
 elif "{op}" == "randperm": x = ember.randperm(n, generator=g)
