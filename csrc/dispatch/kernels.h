@@ -171,7 +171,34 @@ using NonzeroFn = int64_t (*)(const NonzeroArgs&);
 #define EMBER_LINALG_KERNELS(_) \
   _(gemm, GemmFn)
 
-#define EMBER_RANDOM_KERNELS(_)
+// Random: `out` is contiguous and element i's value is a function of (seed, offset, i) only, so
+// the result never depends on the thread count. `offset` is the first Philox counter block the op
+// reserved. in[0]: a per-element parameter (bernoulli's p, contiguous, `out`'s numel).
+struct RandomArgs {
+  View out;
+  View in[1];
+  int nin = 0;
+  uint64_t seed = 0, offset = 0;
+  double a = 0, b = 1;            // from/to, mean/std, p, lambda
+  int64_t low = 0;                // integer ranges: [low, low + range)
+  uint64_t range = 0;             // 0 means 2^64
+  bool flag = false;              // multinomial: replacement
+  int64_t rows = 0, cols = 0;     // multinomial: probs (rows, cols); out (rows, n)
+};
+using RandomFn = void (*)(const RandomArgs&);
+
+#define EMBER_RANDOM_KERNELS(_) \
+  _(uniform, RandomFn)           \
+  _(normal, RandomFn)            \
+  _(random_int, RandomFn)        \
+  _(bernoulli_scalar, RandomFn)  \
+  _(bernoulli_tensor, RandomFn)  \
+  _(exponential, RandomFn)       \
+  _(geometric, RandomFn)         \
+  _(cauchy, RandomFn)            \
+  _(log_normal, RandomFn)        \
+  _(randperm, RandomFn)          \
+  _(multinomial, RandomFn)
 
 #define EMBER_NN_KERNELS(_)                \
   _(conv2d_forward, ConvFn)                 \

@@ -56,6 +56,7 @@ void bind_join(py::module_& m, TensorClass& cls);
 void bind_indexing(py::module_& m, TensorClass& cls);
 void bind_linalg(py::module_& m, TensorClass& cls);
 void bind_random(py::module_& m, TensorClass& cls);
+void bind_dlpack(py::module_& m, TensorClass& cls);
 void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_softmax(py::module_& m, TensorClass& cls);
 void bind_sort(py::module_& m, TensorClass& cls);

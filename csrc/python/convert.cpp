@@ -61,9 +61,32 @@ Tensor tensor_from_numpy(py::array a) {
   });
 }
 
+namespace {
+// Whether nested lists hold dtype-carrying items (arrays, NumPy scalars, tensors): their dtypes
+// then count, as in torch.tensor; plain Python numbers give int64 / the default float dtype.
+bool holds_typed_items(py::handle obj, int depth = 0) {
+  PyObject* o = obj.ptr();
+  if (PyFloat_CheckExact(o) || PyLong_CheckExact(o) || PyBool_Check(o)) return false;
+  if (PyList_Check(o) || PyTuple_Check(o)) {
+    if (depth > 64) return false;
+    for (py::handle item : py::reinterpret_borrow<py::sequence>(obj))
+      if (holds_typed_items(item, depth + 1)) return true;
+    return false;
+  }
+  static py::object* generic = new py::object(numpy_module().attr("generic"));
+  return py::isinstance<py::array>(obj) || py::isinstance<Tensor>(obj) || py::isinstance(obj, *generic);
+}
+}  // namespace
+
 // Copy nested lists / tuples / arrays / scalars into a new tensor.
 Tensor tensor_from_data(py::handle data, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad) {
   Tensor out;
+  static py::object* np_generic = new py::object(numpy_module().attr("generic"));
+  if (py::isinstance(data, *np_generic)) {
+    // A NumPy scalar keeps its dtype: a 0-d array.
+    py::object arr = numpy_module().attr("asarray")(data);
+    return tensor_from_data(arr, dtype, device, requires_grad);
+  }
   if (py::isinstance<Tensor>(data)) {
     out = clone(data.cast<Tensor>().detach());
     if (dtype) out = to_dtype(out, *dtype);
@@ -88,6 +111,8 @@ Tensor tensor_from_data(py::handle data, std::optional<Dtype> dtype, std::option
                              " (expected nested sequences of numbers)");
     }
     std::string kind = arr.dtype().attr("kind").cast<std::string>();
+    if (!is_array && (kind == "f" || kind == "i" || kind == "u" || kind == "b") && holds_typed_items(data))
+      is_array = true;  // the items' own dtypes decide
     Dtype src;
     if (!is_array && kind == "f") src = Dtype::Float64;
     else if (kind == "U" || kind == "S" || kind == "O")
@@ -95,7 +120,7 @@ Tensor tensor_from_data(py::handle data, std::optional<Dtype> dtype, std::option
     else src = dtype_from_numpy(arr);
     if (!is_array && kind == "i") arr = arr.attr("astype")("int64");
     Dtype target = dtype ? *dtype : (!is_array && kind == "f") ? get_default_dtype() : src;
-    py::array contig = numpy_module().attr("ascontiguousarray")(arr);
+    py::array contig = numpy_module().attr("asarray")(arr, py::arg("order") = "C");  // keeps 0-d arrays 0-d
     Tensor shared = tensor_from_numpy(contig);
     out = to_dtype(shared, target, /*copy=*/true);
   }

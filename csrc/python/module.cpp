@@ -46,6 +46,7 @@ PYBIND11_MODULE(_C, m) {
   bind_indexing(ops, cls);
   bind_linalg(ops, cls);
   bind_random(ops, cls);
+  bind_dlpack(ops, cls);
   bind_softmax(ops, cls);
   bind_sort(ops, cls);
   bind_nn(m, cls);

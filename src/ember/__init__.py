@@ -38,6 +38,7 @@ def _export_ops():
 _export_ops()
 
 from ember import _tensor  # noqa: E402,F401  (Python-side Tensor methods: repr, ...)
+from ember._tensor import set_printoptions, get_printoptions, printoptions  # noqa: E402,F401
 
 
 def is_tensor(obj):

@@ -16,6 +16,17 @@ void index_range_kernel(const IndexRangeArgs& a);
 int64_t nonzero_kernel(const NonzeroArgs& a);
 
 // ---- random
+void uniform_kernel(const RandomArgs&);
+void normal_kernel(const RandomArgs&);
+void random_int_kernel(const RandomArgs&);
+void bernoulli_scalar_kernel(const RandomArgs&);
+void bernoulli_tensor_kernel(const RandomArgs&);
+void exponential_kernel(const RandomArgs&);
+void geometric_kernel(const RandomArgs&);
+void cauchy_kernel(const RandomArgs&);
+void log_normal_kernel(const RandomArgs&);
+void randperm_kernel(const RandomArgs&);
+void multinomial_kernel(const RandomArgs&);
 
 // ---- nn
 void conv2d_forward_kernel(const ConvArgs& a);

@@ -123,6 +123,17 @@ void register_cpu_kernels() {
   gemm_stub.set(CPU, EMBER_ISA(gemm_kernel));
 
   // ---- random
+  uniform_stub.set(CPU, &uniform_kernel);
+  normal_stub.set(CPU, &normal_kernel);
+  random_int_stub.set(CPU, &random_int_kernel);
+  bernoulli_scalar_stub.set(CPU, &bernoulli_scalar_kernel);
+  bernoulli_tensor_stub.set(CPU, &bernoulli_tensor_kernel);
+  exponential_stub.set(CPU, &exponential_kernel);
+  geometric_stub.set(CPU, &geometric_kernel);
+  cauchy_stub.set(CPU, &cauchy_kernel);
+  log_normal_stub.set(CPU, &log_normal_kernel);
+  randperm_stub.set(CPU, &randperm_kernel);
+  multinomial_stub.set(CPU, &multinomial_kernel);
 
   // ---- nn
   conv2d_forward_stub.set(CPU, &conv2d_forward_kernel);
