@@ -35,8 +35,6 @@ def _install_seed_hook():
     manual_seed._ember_py_hooked = True
     manual_seed.__doc__ = orig.__doc__
     ember.manual_seed = manual_seed
-    if "manual_seed" in dir(ember._C._ops):
-        pass  # the C++ function stays reachable as ember._C._ops.manual_seed
 
 
 _install_seed_hook()
@@ -65,7 +63,12 @@ def numpy_generator(generator=None):
 
 
 def random_seed(generator=None):
-    """A fresh 63-bit seed drawn from `generator` (torch's `torch.empty((), int64).random_()` idiom)."""
+    """A fresh 63-bit seed drawn from `generator` (torch's `torch.empty((), int64).random_()` idiom).
+
+    With no generator and a C++ ember.randint available, the seed comes from ember's own RNG, so
+    ember.manual_seed governs it even when called before this module was imported."""
+    if generator is None and hasattr(ember, "randint"):
+        return int(ember.randint(0, 2 ** 62, (1,)).item())
     return int(numpy_generator(generator).integers(0, 2 ** 63 - 1))
 
 
