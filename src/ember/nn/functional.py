@@ -197,7 +197,11 @@ def softplus(input, beta=1.0, threshold=20.0):
     x = input * beta if beta != 1 else input
     # log(1 + exp(x)) = relu(x) + log1p(exp(-|x|)), stable for every x
     out = ember.relu(x) + _log1p(ember.exp(-_abs(x)))
-    return out / beta if beta != 1 else out
+    out = out / beta if beta != 1 else out
+    if _has_cmp():
+        # torch returns x itself where beta * x > threshold
+        out = ember.where(x > threshold, input, out)
+    return out
 
 
 def mish(input, inplace=False):

@@ -277,12 +277,13 @@ class ModuleDict(Module):
                 self[m[0]] = m[1]
 
 
-def _param_repr_line(k, p):
+def _param_repr_line(k, p, by_dtype):
+    # torch prints the dtype in ParameterList and the type name in ParameterDict
     if isinstance(p, _C.Tensor):
         size_str = "x".join(str(size) for size in p.size())
         device_str = f" ({p.device})" if p.is_cuda else ""
         kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-        return f"  ({k}): {kind} containing: [{p.dtype} of size {size_str}{device_str}]"
+        return f"  ({k}): {kind} containing: [{p.dtype if by_dtype else p.type()} of size {size_str}{device_str}]"
     return f"  ({k}): Object of type: {type(p).__name__}"
 
 
@@ -343,7 +344,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(_param_repr_line(k, p) for k, p in enumerate(self))
+        return "\n".join(_param_repr_line(k, p, True) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -436,7 +437,7 @@ class ParameterDict(Module):
                 self[p[0]] = p[1]
 
     def extra_repr(self):
-        return "\n".join(_param_repr_line(k, p) for k, p in self.items())
+        return "\n".join(_param_repr_line(k, p, False) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
