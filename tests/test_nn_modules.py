@@ -116,6 +116,17 @@ def test_module_mode_grad_apply_to():
     assert m.share_memory() is m
 
 
+def test_module_deepcopy():
+    m = nn.Sequential(nn.Linear(2, 2), nn.BCEWithLogitsLoss(pos_weight=ember.ones(2)))
+    m[0](ember.ones(1, 2)).sum().backward()
+    m2 = copy.deepcopy(m)
+    assert m2[0].weight is not m[0].weight and isinstance(m2[0].weight, nn.Parameter)
+    assert not m2[0].weight._shares_storage(m[0].weight)
+    assert m2[0].weight.grad is None and m2[1].pos_weight.tolist() == [1.0, 1.0]  # as torch
+    assert m2[1].pos_weight is not m[1].pos_weight
+    assert list(m2.state_dict()) == list(m.state_dict())
+
+
 def test_module_hooks():
     lin = nn.Linear(2, 2)
     calls = []

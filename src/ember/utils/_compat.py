@@ -5,6 +5,8 @@ Note [Tensor.grad and None]: the C++ getter of Tensor.grad returns an *undefined
 (not None) when there is no gradient; touching it crashes. Until the binding returns None, the
 property is wrapped here: an undefined tensor is recognised because `probe + t` answers
 NotImplemented for it (the operator's "not a tensor or number" path), and the wrapper returns None.
+
+Tensor.__deepcopy__ is likewise supplied while the core lacks it (deepcopy of models with buffers).
 """
 import ember
 
@@ -46,3 +48,30 @@ def _install_grad_property():
 
 
 _install_grad_property()
+
+
+def _install_deepcopy():
+    """copy.deepcopy(tensor) (and so deepcopy of a Module with buffers) while the core has no
+    Tensor.__deepcopy__: a detached clone with the same requires_grad, grad copied too (torch's rule)."""
+    if "__deepcopy__" in Tensor.__dict__:
+        return
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                               "protocol at the moment.")
+        with ember.no_grad():
+            new = self.detach().clone()
+        new.requires_grad_(self.requires_grad)
+        memo[id(self)] = new
+        g = self.grad
+        if g is not None:
+            new.grad = g.detach().clone()
+        return new
+
+    Tensor.__deepcopy__ = __deepcopy__
+
+
+_install_deepcopy()
