@@ -227,7 +227,8 @@ def test_repr_matches_torch():
          tnn.ModuleDict({"a": tnn.Sequential(tnn.Tanh(), tnn.Softmax(dim=1)), "b": tnn.LeakyReLU(0.2)})),
         (nn.ParameterList([nn.Parameter(ember.zeros(2, 3)), nn.Parameter(ember.zeros(4))]),
          tnn.ParameterList([tnn.Parameter(torch.zeros(2, 3)), tnn.Parameter(torch.zeros(4))])),
-        (nn.ParameterDict({"w": nn.Parameter(ember.zeros(2))}), tnn.ParameterDict({"w": tnn.Parameter(torch.zeros(2))})),
+        (nn.ParameterDict({"w": nn.Parameter(ember.zeros(2))}),
+         tnn.ParameterDict({"w": tnn.Parameter(torch.zeros(2))})),
     ]
     simple = ["ReLU6", "Hardswish", "Hardsigmoid", "SiLU", "Mish", "Sigmoid", "Tanh", "Softsign", "Tanhshrink",
               "LogSigmoid", "Softmax2d", "SELU", "CELU", "ELU", "Hardtanh", "LeakyReLU", "PReLU", "Softplus",
@@ -647,8 +648,9 @@ def test_distance_pixelshuffle_pad_normalize():
     torch = require_torch()
     r = _rng(14)
     a, b = r.normal(size=(4, 6)), r.normal(size=(4, 6))
-    assert_close(nn.CosineSimilarity()(E(a), E(b)), torch.nn.CosineSimilarity()(T(a), T(b)), rtol=F64_RTOL, atol=F64_ATOL)
-    assert_close(nn.PairwiseDistance()(E(a), E(b)), torch.nn.PairwiseDistance()(T(a), T(b)), rtol=F64_RTOL, atol=F64_ATOL)
+    tol = dict(rtol=F64_RTOL, atol=F64_ATOL)
+    assert_close(nn.CosineSimilarity()(E(a), E(b)), torch.nn.CosineSimilarity()(T(a), T(b)), **tol)
+    assert_close(nn.PairwiseDistance()(E(a), E(b)), torch.nn.PairwiseDistance()(T(a), T(b)), **tol)
     assert_close(F.pairwise_distance(E(a), E(b), p=1.0, keepdim=True),
                  torch.nn.functional.pairwise_distance(T(a), T(b), p=1.0, keepdim=True), rtol=F64_RTOL, atol=F64_ATOL)
     assert_close(F.normalize(E(a), dim=1), torch.nn.functional.normalize(T(a), dim=1), rtol=F64_RTOL, atol=F64_ATOL)

@@ -73,7 +73,10 @@ class ZeroPad3d(ConstantPad3d):
 
 
 def _make(name, mode, n):
-    return type(name, (_PadNd,), {"mode": mode, "n": n, "__init__": lambda self, padding: _PadNd.__init__(self, padding)})
+    def __init__(self, padding):
+        _PadNd.__init__(self, padding)
+
+    return type(name, (_PadNd,), {"mode": mode, "n": n, "__init__": __init__})
 
 
 ReflectionPad1d = _make("ReflectionPad1d", "reflect", 2)

@@ -41,15 +41,12 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         for n in norms[1:]:
             total = ember.maximum(total, n)
     else:
-        stacked = norms[0].reshape(1)
-        total = None
         if norm_type == 2.0:
             total = ember.sqrt(sum((n * n for n in norms[1:]), norms[0] * norms[0]))
         elif norm_type == 1.0:
             total = sum(norms[1:], norms[0])
         else:
             total = sum((n ** norm_type for n in norms[1:]), norms[0] ** norm_type) ** (1.0 / norm_type)
-        del stacked
     if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
                            "so it cannot be clipped. To disable this error and scale the gradients by the "
