@@ -314,6 +314,20 @@ def test_persistent_workers_and_in_order_false():
     assert sorted(sum(got, [])) == list(range(12))
 
 
+@pytest.mark.skipif(not (hasattr(ember, "set_num_threads") or hasattr(ember._C, "set_num_threads")),
+                    reason="needs ember.set_num_threads (workers must run single-threaded after fork)")
+def test_workers_run_large_ops_after_parent_used_threads():
+    big = ember.ones(2000, 2000)
+    assert float((big * 2).sum()) == 8e6  # the parent starts its OpenMP pool
+
+    class Big(Range):
+        def __getitem__(self, i):
+            return (ember.ones(1000, 1000) * i).sum()
+
+    got = [b.tolist() for b in DataLoader(Big(4), batch_size=2, num_workers=2, timeout=60)]
+    assert got == [[0.0, 1e6], [2e6, 3e6]]
+
+
 def test_worker_timeout():
     class Slow(Range):
         def __getitem__(self, i):
