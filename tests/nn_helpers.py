@@ -14,8 +14,8 @@ def has_op(name):
     """True when ember (or ember.Tensor, for names like 'Tensor.bernoulli_') has `name`."""
     if name.startswith("Tensor."):
         return hasattr(ember.Tensor, name[len("Tensor."):])
-    if name.startswith("_nn."):
-        return hasattr(getattr(ember._C, "_nn", None), name[4:])
+    if name.startswith("_nn."):  # the C++ nn op, bound in ember._C._nn or ember._C._ops
+        return hasattr(getattr(ember._C, "_nn", None), name[4:]) or hasattr(ember._C._ops, name[4:])
     if name == "cmp":
         return hasattr(ember.Tensor, "__gt__") and hasattr(ember, "gt")
     return hasattr(ember, name)
