@@ -1,0 +1,13 @@
+"""The nn.Module classes, one file per family."""
+from ember.nn.modules.module import Module  # noqa: F401
+from ember.nn.modules.container import (Container, Sequential, ModuleList, ModuleDict,  # noqa: F401
+                                        ParameterList, ParameterDict)
+from ember.nn.modules.linear import Identity, Linear, Bilinear, LazyLinear  # noqa: F401
+from ember.nn.modules.activation import *  # noqa: F401,F403
+from ember.nn.modules.flatten import Flatten, Unflatten  # noqa: F401
+from ember.nn.modules.loss import *  # noqa: F401,F403
+from ember.nn.modules.dropout import *  # noqa: F401,F403
+from ember.nn.modules.distance import PairwiseDistance, CosineSimilarity  # noqa: F401
+from ember.nn.modules.padding import *  # noqa: F401,F403
+from ember.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
+from ember.nn.modules.sparse import Embedding  # noqa: F401
