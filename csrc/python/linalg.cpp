@@ -88,8 +88,6 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   m.def("linear", &linear, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   m.def("_gemm_into", &gemm_into, py::arg("c"), py::arg("a"), py::arg("b"), py::arg("alpha") = 1.0,
         py::arg("beta") = 0.0);
-  m.def("set_num_threads", &set_num_threads, py::arg("num"));
-  m.def("get_num_threads", &get_num_threads);
   cls.def("matmul", &matmul, py::arg("other"))
       .def("mm", &mm, py::arg("mat2"))
       .def("bmm", &bmm, py::arg("mat2"))

@@ -245,3 +245,43 @@ def _tensor_format(self, spec):
 Tensor.__repr__ = _tensor_repr
 Tensor.__str__ = _tensor_repr
 Tensor.__format__ = _tensor_format
+
+
+# ---- pickling and copying (DataLoader workers, copy.deepcopy of modules)
+def _rebuild_tensor(array, requires_grad, dtype_name):
+    import ember
+    t = ember.from_numpy(array)
+    if dtype_name == "bfloat16":
+        t = t.to(ember.bfloat16)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _tensor_reduce_ex(self, protocol):
+    if self.grad_fn is not None:
+        raise RuntimeError("Can't pickle a non-leaf tensor that requires grad; detach() it first")
+    t = self.detach()
+    arr = t.float().numpy() if t.dtype == _C.bfloat16 else t.numpy()
+    return (_rebuild_tensor, (np.ascontiguousarray(arr).copy(), self.requires_grad, str(self.dtype).split(".")[-1]))
+
+
+def _tensor_deepcopy(self, memo):
+    """A detached clone with the same requires_grad; .grad is copied too (torch's rule)."""
+    if id(self) in memo:
+        return memo[id(self)]
+    if not self.is_leaf:
+        raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                           "protocol at the moment.")
+    import ember
+    with ember.no_grad():
+        new = self.detach().clone()
+    new.requires_grad_(self.requires_grad)
+    memo[id(self)] = new
+    if self.grad is not None:
+        new.grad = self.grad.detach().clone()
+    return new
+
+
+Tensor.__reduce_ex__ = _tensor_reduce_ex
+Tensor.__deepcopy__ = _tensor_deepcopy

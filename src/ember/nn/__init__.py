@@ -1,5 +1,4 @@
 """ember.nn: modules, parameters, functional forms and init (torch.nn's names and semantics)."""
-from ember.utils import _compat  # noqa: F401  (see Note [Tensor.grad and None])
 from ember.nn.parameter import Parameter, Buffer, UninitializedParameter  # noqa: F401
 from ember.nn.modules import *  # noqa: F401,F403
 from ember.nn.modules import Module, Container, Sequential, ModuleList, ModuleDict, ParameterList, \

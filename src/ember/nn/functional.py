@@ -829,3 +829,117 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "ember", "Tensor")]
+
+
+# ---- convolution, pooling, normalisation (C++ ops in ember._C._nn)
+def _single(v):
+    return v if isinstance(v, (tuple, list)) else (v,)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _C._nn.conv1d(input, weight, bias, _single(stride), padding if isinstance(padding, str) else _single(padding),
+                         _single(dilation), groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    return _C._nn.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _C._nn.conv_transpose1d(input, weight, bias, _single(stride), _single(padding), _single(output_padding),
+                                   groups, _single(dilation))
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _C._nn.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return _C._nn.max_pool2d_with_indices(input, kernel_size, stride if stride else None, padding, dilation, ceil_mode)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    out, idx = _C._nn.max_pool2d_with_indices(input, kernel_size, stride if stride else None, padding, dilation,
+                                              ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    k, s = _single(kernel_size)[0], (_single(stride)[0] if stride else None)
+    out, idx = _C._nn.max_pool2d_with_indices(input.unsqueeze(-2), (1, k), (1, s) if s else None,
+                                              (0, _single(padding)[0]), (1, _single(dilation)[0]), ceil_mode)
+    out = out.squeeze(-2)
+    return (out, idx.squeeze(-2)) if return_indices else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    return _C._nn.avg_pool2d(input, kernel_size, stride if stride else None, padding, ceil_mode, count_include_pad,
+                             divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    k, s = _single(kernel_size)[0], (_single(stride)[0] if stride else None)
+    return _C._nn.avg_pool2d(input.unsqueeze(-2), (1, k), (1, s) if s else None, (0, _single(padding)[0]), ceil_mode,
+                             count_include_pad, None).squeeze(-2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _C._nn.adaptive_avg_pool2d(input, output_size)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _C._nn.adaptive_avg_pool2d(input.unsqueeze(-2), (1, _single(output_size)[0])).squeeze(-2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    out, idx = _C._nn.adaptive_max_pool2d(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    out, idx = _C._nn.adaptive_max_pool2d(input.unsqueeze(-2), (1, _single(output_size)[0]))
+    return (out.squeeze(-2), idx.squeeze(-2)) if return_indices else out.squeeze(-2)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    return _C._nn.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    return _C._nn.layer_norm(input, tuple(_single(normalized_shape)), weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    return _C._nn.group_norm(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    n, c = input.shape[0], input.shape[1]
+    folded = input.reshape(1, n * c, *input.shape[2:])
+    rm = running_mean.repeat(n) if running_mean is not None else None
+    rv = running_var.repeat(n) if running_var is not None else None
+    out = _C._nn.batch_norm(folded, rm, rv, None, None, use_input_stats, momentum, eps).reshape(input.shape)
+    if running_mean is not None and use_input_stats:
+        with ember.no_grad():
+            running_mean.copy_(rm.view(n, c).mean(0))
+            running_var.copy_(rv.view(n, c).mean(0))
+    shape = (1, c) + (1,) * (input.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    div = input * input
+    div = div.unsqueeze(1)
+    shape = div.shape
+    div = div.reshape(shape[0], 1, shape[2], -1)
+    div = _C._ops.pad(div, (0, 0, size // 2, (size - 1) // 2)) if hasattr(_C._ops, "pad") else div
+    div = avg_pool2d(div, (size, 1), stride=1).reshape(shape).squeeze(1)
+    div = (div * alpha + k) ** beta
+    return input / div

@@ -1,5 +1,4 @@
 """ember.optim: optimizers (torch.optim's names, arguments and state_dict layout) and lr schedulers."""
-from ember.utils import _compat  # noqa: F401  (see Note [Tensor.grad and None])
 from ember.optim.optimizer import Optimizer  # noqa: F401
 from ember.optim.sgd import SGD  # noqa: F401
 from ember.optim.adam import Adam  # noqa: F401

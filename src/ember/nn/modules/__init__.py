@@ -11,3 +11,6 @@ from ember.nn.modules.distance import PairwiseDistance, CosineSimilarity  # noqa
 from ember.nn.modules.padding import *  # noqa: F401,F403
 from ember.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
 from ember.nn.modules.sparse import Embedding  # noqa: F401
+from ember.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from ember.nn.modules.pooling import *  # noqa: F401,F403
+from ember.nn.modules.normalization import *  # noqa: F401,F403
