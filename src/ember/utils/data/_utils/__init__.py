@@ -1,0 +1,1 @@
+"""DataLoader internals: collation and the worker loop."""
