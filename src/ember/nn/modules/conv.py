@@ -41,8 +41,9 @@ class _ConvNd(Module):
         kw = {k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None}
         shape = ((in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups))
         self.weight = Parameter(ember.empty(*shape, *self.kernel_size, **kw))
-        self.bias = Parameter(ember.empty(out_channels, **kw)) if bias else None
-        if not bias:
+        if bias:
+            self.bias = Parameter(ember.empty(out_channels, **kw))
+        else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
@@ -71,11 +72,15 @@ class _ConvNd(Module):
         return s.format(**self.__dict__)
 
     def _padded(self, input):
-        if self.padding_mode == "zeros" or isinstance(self.padding, str):
+        if self.padding_mode == "zeros" or self.padding == "valid":
             return input, self.padding
         pads = []
-        for p in reversed(self.padding):
-            pads += [p, p]
+        for i in reversed(range(len(self.kernel_size))):
+            if self.padding == "same":  # the extra element goes on the right, as in torch
+                total = self.dilation[i] * (self.kernel_size[i] - 1)
+                pads += [total // 2, total - total // 2]
+            else:
+                pads += [self.padding[i], self.padding[i]]
         return F.pad(input, pads, mode=self.padding_mode), 0
 
 
