@@ -125,11 +125,14 @@ Tensor mean(const Tensor& x, const DimList& dims, bool keepdim, std::optional<Dt
   return s;
 }
 
+// uint8 inputs give uint8 results, as in PyTorch.
 Tensor any(const Tensor& x, const DimList& dims, bool keepdim) {
-  return run_reduction(any_stub, "any", x, dims, keepdim, Dtype::Bool, 0);
+  Tensor r = run_reduction(any_stub, "any", x, dims, keepdim, Dtype::Bool, 0);
+  return x.dtype() == Dtype::UInt8 ? to_dtype(r, Dtype::UInt8) : r;
 }
 Tensor all(const Tensor& x, const DimList& dims, bool keepdim) {
-  return run_reduction(all_stub, "all", x, dims, keepdim, Dtype::Bool, 0);
+  Tensor r = run_reduction(all_stub, "all", x, dims, keepdim, Dtype::Bool, 0);
+  return x.dtype() == Dtype::UInt8 ? to_dtype(r, Dtype::UInt8) : r;
 }
 
 Tensor sum_to_shape(const Tensor& t, const Shape& shape) {

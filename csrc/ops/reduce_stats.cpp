@@ -127,7 +127,7 @@ Tensor norm(const Tensor& x, double p, const DimList& dims, bool keepdim, std::o
     autograd::NoGradGuard g;
     Tensor xd = xf.detach();
     if (p == 2) {
-      out = sqrt(sum(mul(xd, xd), dims, keepdim));
+      out = sqrt(run_reduction(sum_stub, "norm", xd, dims, keepdim, xd.dtype(), 2.0));  // fused sum of squares
     } else if (p == 1) {
       out = sum(detail::abs(xd), dims, keepdim);
     } else if (p == 0) {

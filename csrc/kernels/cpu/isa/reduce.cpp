@@ -13,16 +13,18 @@ namespace ember::cpu::EMBER_ISA_NS {
 namespace {
 constexpr int kLanes = 32;
 
-// Sum of n strided values with kLanes independent accumulators (vectorises; fixed order).
-template <class in_t, class acc_t> acc_t strided_sum(const in_t* p, int64_t n, int64_t stride) {
+// Sum (of squares when kSquare) of n strided values with kLanes independent accumulators
+// (vectorises; fixed order).
+template <bool kSquare, class in_t, class acc_t> acc_t strided_sum(const in_t* p, int64_t n, int64_t stride) {
   acc_t lanes[kLanes] = {};
+  auto f = [](acc_t v) { return kSquare ? v * v : v; };
   int64_t i = 0;
   if (stride == 1) {
     for (; i + kLanes <= n; i += kLanes)
-      for (int l = 0; l < kLanes; ++l) lanes[l] += acc_t(p[i + l]);
-    for (; i < n; ++i) lanes[i % kLanes] += acc_t(p[i]);
+      for (int l = 0; l < kLanes; ++l) lanes[l] += f(acc_t(p[i + l]));
+    for (; i < n; ++i) lanes[i % kLanes] += f(acc_t(p[i]));
   } else {
-    for (; i < n; ++i) lanes[i & 7] += acc_t(p[i * stride]);
+    for (; i < n; ++i) lanes[i & 7] += f(acc_t(p[i * stride]));
   }
   for (int w = kLanes / 2; w >= 1; w /= 2)
     for (int l = 0; l < w; ++l) lanes[l] = lanes[l] + lanes[l + w];
@@ -53,19 +55,30 @@ template <bool kMax, class T> inline bool better(T a, T b) {
 }
 }  // namespace
 
-void sum_kernel(const ReduceArgs& a) {
-  // The output dtype is the accumulation dtype chosen by the op; the input is cast to it first.
+namespace {
+template <bool kSquare> void sum_impl(const ReduceArgs& a) {
   EMBER_DISPATCH_ALL(a.out.dtype, "sum", [&] {
     using out_t = scalar_t;
     using acc_t = std::conditional_t<std::is_same_v<out_t, bool>, int64_t, opmath_t<out_t>>;
     out_t* out = reinterpret_cast<out_t*>(a.out.data);
     auto write = [out](int64_t off, acc_t acc) { out[off] = cast_value<out_t>(acc); };
-    if (reduce_vertical<out_t, acc_t>(a, acc_t(0), [](acc_t s, out_t x) { return s + acc_t(x); }, write)) return;
+    auto vstep = [](acc_t s, out_t x) { return kSquare ? s + acc_t(x) * acc_t(x) : s + acc_t(x); };
+    if (reduce_vertical<out_t, acc_t>(a, acc_t(0), vstep, write)) return;
     reduce_each_output<out_t, acc_t>(
         a, acc_t(0),
-        [](acc_t acc, const out_t* p, int64_t n, int64_t s, int64_t) { return acc + strided_sum<out_t, acc_t>(p, n, s); },
+        [](acc_t acc, const out_t* p, int64_t n, int64_t s, int64_t) {
+          return acc + strided_sum<kSquare, out_t, acc_t>(p, n, s);
+        },
         [](acc_t x, acc_t y) { return x + y; }, write);
   });
+}
+}  // namespace
+
+// The output dtype is the accumulation dtype chosen by the op; the input is cast to it first.
+// param == 2: the sum of squares (for norm).
+void sum_kernel(const ReduceArgs& a) {
+  if (a.param == 2) sum_impl<true>(a);
+  else sum_impl<false>(a);
 }
 
 void prod_kernel(const ReduceArgs& a) {
@@ -126,9 +139,10 @@ template <bool kMax> void max_min(const ReduceArgs& a, const char* name) {
           });
       return;
     }
+    // Branch-free select: a NaN, once taken, stays (nothing compares greater than it).
     auto pick = [](op_t acc, in_t x) {
       op_t v = op_t(x);
-      return better<kMax>(v, acc) ? v : acc;
+      return ((kMax ? v > acc : v < acc) || v != v) ? v : acc;
     };
     auto write = [out](int64_t off, op_t acc) { out[off] = cast_value<in_t>(acc); };
     if (reduce_vertical<in_t, op_t>(a, init, pick, write)) return;
@@ -142,7 +156,7 @@ template <bool kMax> void max_min(const ReduceArgs& a, const char* name) {
             for (; i + 16 <= n; i += 16)
               for (int l = 0; l < 16; ++l) {
                 op_t v = op_t(p[i + l]);
-                lanes[l] = better<kMax>(v, lanes[l]) ? v : lanes[l];
+                lanes[l] = ((kMax ? v > lanes[l] : v < lanes[l]) || v != v) ? v : lanes[l];
               }
           for (; i < n; ++i) {
             op_t v = op_t(p[i * s]);

@@ -14,8 +14,10 @@ namespace {
 // exp(x) for float (Cephes polynomial, ~1 ulp), written so the compiler vectorises it; 0 below
 // the float range (softmax over -inf masks gives exact zeros).
 inline float exp_approx(float x) {
-  float xc = std::fmin(std::fmax(x, -87.33f), 88.72f);
-  float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  float xc = x < -87.33f ? -87.33f : x;
+  xc = xc > 88.72f ? 88.72f : xc;
+  // round to nearest by the 1.5 * 2^23 trick (no libm call, vectorises)
+  float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -46,19 +48,30 @@ template <class T> struct Shape3 {
 constexpr int64_t kCols = 64;
 
 template <class T, class A> void softmax_rows(const T* x, T* y, int64_t D, bool log, A* buf) {
-  A m = -INFINITY;
-  for (int64_t i = 0; i < D; ++i) m = std::fmax(m, A(x[i]));
-  if (std::isnan(m)) {  // any NaN: all NaN
-    for (int64_t i = 0; i < D; ++i) if (x[i] != x[i]) m = A(x[i]);
-  }
-  if (m == -INFINITY) m = 0;  // all -inf: exp gives 0, sum 0 -> nan as in torch
-  for (int64_t i = 0; i < D; ++i) buf[i] = exp_approx(A(x[i]) - m);
-  A lanes[8] = {};
+  constexpr int L = 16;
+  A lanes[L];
+  for (int l = 0; l < L; ++l) lanes[l] = -INFINITY;
   int64_t i = 0;
-  for (; i + 8 <= D; i += 8)
-    for (int l = 0; l < 8; ++l) lanes[l] += buf[i + l];
+  for (; i + L <= D; i += L)
+    for (int l = 0; l < L; ++l) {
+      A v = A(x[i + l]);
+      lanes[l] = v > lanes[l] ? v : lanes[l];
+    }
+  for (; i < D; ++i) {
+    A v = A(x[i]);
+    lanes[0] = v > lanes[0] ? v : lanes[0];
+  }
+  A m = lanes[0];
+  for (int l = 1; l < L; ++l) m = lanes[l] > m ? lanes[l] : m;
+  if (m == -INFINITY) m = 0;  // all -inf (or NaN): the sum below gives the NaN / -inf torch gives
+  for (int64_t j = 0; j < D; ++j) buf[j] = exp_approx(A(x[j]) - m);
+  for (int l = 0; l < L; ++l) lanes[l] = 0;
+  for (i = 0; i + L <= D; i += L)
+    for (int l = 0; l < L; ++l) lanes[l] += buf[i + l];
   for (; i < D; ++i) lanes[0] += buf[i];
-  A s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+  A s = lanes[0];
   if (log) {
     A ls = m + std::log(s);
     for (int64_t j = 0; j < D; ++j) y[j] = T(A(x[j]) - ls);
@@ -108,6 +121,21 @@ void softmax_bwd_cols(const T* y, const T* g, T* gi, int64_t D, int64_t inner, i
       gi[k] = log ? T(A(g[k]) - exp_approx(A(y[k])) * s[j]) : T(A(y[k]) * (A(g[k]) - s[j]));
     }
 }
+template <class T, class A> void softmax_bwd_row(const T* y, const T* g, T* gi, int64_t D, bool log) {
+  constexpr int L = 16;
+  A lanes[L] = {};
+  int64_t i = 0;
+  for (; i + L <= D; i += L)
+    for (int l = 0; l < L; ++l) lanes[l] += log ? A(g[i + l]) : A(g[i + l]) * A(y[i + l]);
+  for (; i < D; ++i) lanes[0] += log ? A(g[i]) : A(g[i]) * A(y[i]);
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+  A s = lanes[0];
+  if (log)
+    for (int64_t j = 0; j < D; ++j) gi[j] = T(A(g[j]) - exp_approx(A(y[j])) * s);
+  else
+    for (int64_t j = 0; j < D; ++j) gi[j] = T(A(y[j]) * (A(g[j]) - s));
+}
 }  // namespace
 
 void softmax_kernel(const DimArgs& a) {
@@ -147,6 +175,13 @@ void softmax_backward_kernel(const DimArgs& a) {
     const T* g = reinterpret_cast<const T*>(a.grad.data);
     T* gi = reinterpret_cast<T*>(a.out.data);
     if (s.outer * s.D * s.inner == 0) return;
+    if (s.inner == 1) {
+      int64_t grain = std::max<int64_t>(1, kGrainSize / (4 * s.D));
+      parallel_for(0, s.outer, grain, [&](int64_t b, int64_t e) {
+        for (int64_t o = b; o < e; ++o) softmax_bwd_row<T, A>(y + o * s.D, g + o * s.D, gi + o * s.D, s.D, a.flag);
+      });
+      return;
+    }
     int64_t w = std::min(kCols, s.inner), nchunks = (s.inner + kCols - 1) / kCols;
     int64_t grain = std::max<int64_t>(1, kGrainSize / (4 * s.D * w));
     parallel_for(0, s.outer * nchunks, grain, [&](int64_t b, int64_t e) {
