@@ -2,6 +2,9 @@
 // in kernels/cpu/reduce_loop.h.
 #include <cmath>
 #include <limits>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 #include <type_traits>
 
 #include "kernels/cpu/cast.h"
@@ -110,6 +113,80 @@ void count_nonzero_kernel(const ReduceArgs& a) {
 }
 
 namespace {
+// Extreme of n contiguous values with 16 lanes: v > m ? v : m vectorises to max/min instructions;
+// NaNs are tracked in their own lanes and win at the end.
+template <bool kMax> float contiguous_extreme_f32(const float* p, int64_t n, float init);
+template <bool kMax, class in_t, class op_t> op_t contiguous_extreme(const in_t* p, int64_t n, op_t init) {
+#if defined(__AVX2__)
+  if constexpr (std::is_same_v<in_t, float>) return contiguous_extreme_f32<kMax>(p, n, init);
+#endif
+  constexpr int L = 16;
+  op_t lanes[L], nans[L];
+  for (int l = 0; l < L; ++l) lanes[l] = init, nans[l] = op_t(0);
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) {
+      op_t v = op_t(p[i + l]);
+      lanes[l] = (kMax ? v > lanes[l] : v < lanes[l]) ? v : lanes[l];
+      nans[l] = v != v ? v : nans[l];
+    }
+  op_t m = init;
+  for (; i < n; ++i) {
+    op_t v = op_t(p[i]);
+    if (v != v) return v;
+    m = (kMax ? v > m : v < m) ? v : m;
+  }
+  for (int l = 0; l < L; ++l) {
+    if (nans[l] != nans[l]) return nans[l];
+    m = (kMax ? lanes[l] > m : lanes[l] < m) ? lanes[l] : m;
+  }
+  return m;
+}
+
+#if defined(__AVX2__)
+// float32: max/min instructions (they drop NaN operands) plus an unordered-compare NaN mask.
+template <bool kMax> float contiguous_extreme_f32(const float* p, int64_t n, float init) {
+  int64_t i = 0;
+  float m = init;
+  bool nan = false;
+#if defined(__AVX512F__)
+  __m512 m0 = _mm512_set1_ps(init), m1 = m0;
+  __mmask16 nn = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m512 a = _mm512_loadu_ps(p + i), b = _mm512_loadu_ps(p + i + 16);
+    m0 = kMax ? _mm512_max_ps(a, m0) : _mm512_min_ps(a, m0);
+    m1 = kMax ? _mm512_max_ps(b, m1) : _mm512_min_ps(b, m1);
+    nn |= _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(b, b, _CMP_UNORD_Q);
+  }
+  nan = nn != 0;
+  float buf[32];
+  _mm512_storeu_ps(buf, m0);
+  _mm512_storeu_ps(buf + 16, m1);
+  for (int l = 0; l < 32; ++l) m = (kMax ? buf[l] > m : buf[l] < m) ? buf[l] : m;
+#else
+  __m256 m0 = _mm256_set1_ps(init), m1 = m0, nn = _mm256_setzero_ps();
+  for (; i + 16 <= n; i += 16) {
+    __m256 a = _mm256_loadu_ps(p + i), b = _mm256_loadu_ps(p + i + 8);
+    m0 = kMax ? _mm256_max_ps(a, m0) : _mm256_min_ps(a, m0);
+    m1 = kMax ? _mm256_max_ps(b, m1) : _mm256_min_ps(b, m1);
+    nn = _mm256_or_ps(nn, _mm256_or_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q), _mm256_cmp_ps(b, b, _CMP_UNORD_Q)));
+  }
+  nan = _mm256_movemask_ps(nn) != 0;
+  float buf[16];
+  _mm256_storeu_ps(buf, m0);
+  _mm256_storeu_ps(buf + 8, m1);
+  for (int l = 0; l < 16; ++l) m = (kMax ? buf[l] > m : buf[l] < m) ? buf[l] : m;
+#endif
+  if (nan) return std::numeric_limits<float>::quiet_NaN();
+  for (; i < n; ++i) {
+    float v = p[i];
+    if (v != v) return v;
+    m = (kMax ? v > m : v < m) ? v : m;
+  }
+  return m;
+}
+#endif
+
 template <bool kMax> void max_min(const ReduceArgs& a, const char* name) {
   EMBER_DISPATCH_ALL(a.in.dtype, name, [&] {
     using in_t = scalar_t;
@@ -125,7 +202,19 @@ template <bool kMax> void max_min(const ReduceArgs& a, const char* name) {
       int64_t* index = reinterpret_cast<int64_t*>(a.index.data);
       reduce_each_output<in_t, Acc>(
           a, Acc{init, -1},
-          [](Acc acc, const in_t* p, int64_t n, int64_t s, int64_t pos) {
+          [init](Acc acc, const in_t* p, int64_t n, int64_t s, int64_t pos) {
+            if (s == 1 && n > 0) {
+              // Two passes over a cache-resident run: the extreme, then its first position.
+              op_t m = contiguous_extreme<kMax, in_t, op_t>(p, n, init);
+              int64_t j = 0;
+              if (m != m) {
+                while (op_t(p[j]) == op_t(p[j])) ++j;
+              } else {
+                while (j < n - 1 && op_t(p[j]) != m) ++j;
+              }
+              if (acc.i < 0 || better<kMax>(m, acc.v)) acc = Acc{m, pos + j};
+              return acc;
+            }
             for (int64_t i = 0; i < n; ++i) {
               op_t v = op_t(p[i * s]);
               if (acc.i < 0 || better<kMax>(v, acc.v)) acc = Acc{v, pos + i};
@@ -148,22 +237,16 @@ template <bool kMax> void max_min(const ReduceArgs& a, const char* name) {
     if (reduce_vertical<in_t, op_t>(a, init, pick, write)) return;
     reduce_each_output<in_t, op_t>(
         a, init,
-        [](op_t acc, const in_t* p, int64_t n, int64_t s, int64_t) {
-          op_t lanes[16];
-          for (int l = 0; l < 16; ++l) lanes[l] = acc;
-          int64_t i = 0;
-          if (s == 1)
-            for (; i + 16 <= n; i += 16)
-              for (int l = 0; l < 16; ++l) {
-                op_t v = op_t(p[i + l]);
-                lanes[l] = ((kMax ? v > lanes[l] : v < lanes[l]) || v != v) ? v : lanes[l];
-              }
-          for (; i < n; ++i) {
-            op_t v = op_t(p[i * s]);
-            lanes[0] = better<kMax>(v, lanes[0]) ? v : lanes[0];
+        [init](op_t acc, const in_t* p, int64_t n, int64_t s, int64_t) {
+          if (s == 1) {
+            op_t m = contiguous_extreme<kMax, in_t, op_t>(p, n, init);
+            return better<kMax>(m, acc) ? m : acc;
           }
-          for (int l = 1; l < 16; ++l) lanes[0] = better<kMax>(lanes[l], lanes[0]) ? lanes[l] : lanes[0];
-          return lanes[0];
+          for (int64_t i = 0; i < n; ++i) {
+            op_t v = op_t(p[i * s]);
+            acc = better<kMax>(v, acc) ? v : acc;
+          }
+          return acc;
         },
         [](op_t x, op_t y) { return better<kMax>(y, x) ? y : x; }, write);
   });
