@@ -200,6 +200,23 @@ template <bool kMax> void max_min(const ReduceArgs& a, const char* name) {
         int64_t i;
       };
       int64_t* index = reinterpret_cast<int64_t*>(a.index.data);
+      // Outer dim (e.g. argmax(0) of [N, C]): rows in order across contiguous columns; `n` counts
+      // the rows seen (the op reduces one dim, so that is the position).
+      struct VAcc {
+        op_t v;
+        int64_t i, n;
+      };
+      auto vstep = [](VAcc s, in_t x) {
+        op_t v = op_t(x);
+        if (s.i < 0 || better<kMax>(v, s.v)) s.v = v, s.i = s.n;
+        ++s.n;
+        return s;
+      };
+      auto vwrite = [out, index](int64_t off, VAcc acc) {
+        out[off] = cast_value<in_t>(acc.v);
+        index[off] = acc.i < 0 ? 0 : acc.i;
+      };
+      if (reduce_vertical<in_t, VAcc>(a, VAcc{init, -1, 0}, vstep, vwrite)) return;
       reduce_each_output<in_t, Acc>(
           a, Acc{init, -1},
           [init](Acc acc, const in_t* p, int64_t n, int64_t s, int64_t pos) {
