@@ -56,6 +56,28 @@ struct ReduceArgs {
 };
 using ReduceFn = void (*)(const ReduceArgs&);
 
+// Along-one-dim kernels (scans, softmax, sort): `dim` indexes in's dims; out/in have equal sizes
+// unless noted. `grad` is the incoming gradient for the backward kernels; `index` int64 positions.
+struct DimArgs {
+  View out;
+  View in;
+  View grad;
+  View index;
+  int64_t dim = 0;
+  int64_t k = 0;          // topk: how many
+  bool flag = false;      // sort/topk: descending (largest); softmax: log
+  bool stable = false;
+};
+using DimFn = void (*)(const DimArgs&);
+
+// unique_consecutive over a sorted 1-D contiguous `in`: writes the distinct values to `out`,
+// their counts to `counts` and each element's group number to `group`; sets *num_groups.
+struct UniqueArgs {
+  View in, out, counts, group;
+  int64_t* num_groups = nullptr;
+};
+using UniqueFn = void (*)(const UniqueArgs&);
+
 // C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b] over `batch` matrices; all operands strided
 // (row stride, col stride in elements, any sign-free layout), batch strides may be 0 (broadcast).
 struct GemmArgs {
@@ -125,9 +147,25 @@ using NormFn = void (*)(const NormArgs&);
 #define EMBER_REDUCE_KERNELS(_) \
   _(sum, ReduceFn)              \
   _(any, ReduceFn)              \
-  _(all, ReduceFn)
+  _(all, ReduceFn)              \
+  _(prod, ReduceFn)             \
+  _(max, ReduceFn)              \
+  _(min, ReduceFn)              \
+  _(count_nonzero, ReduceFn)    \
+  _(cumsum, DimFn)              \
+  _(cumprod, DimFn)             \
+  _(softmax, DimFn)             \
+  _(softmax_backward, DimFn)    \
+  _(prod_backward, DimFn)       \
+  _(reduce_helper, ElementwiseFn)
 
-#define EMBER_SORT_KERNELS(_)
+#define EMBER_SORT_KERNELS(_)  \
+  _(sort, DimFn)               \
+  _(topk, DimFn)               \
+  _(gather_dim, DimFn)         \
+  _(scatter_dim, DimFn)        \
+  _(mode, DimFn)               \
+  _(unique_consecutive, UniqueFn)
 
 #define EMBER_SHAPE_KERNELS(_)
 

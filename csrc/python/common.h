@@ -51,6 +51,8 @@ void bind_copy(py::module_& m, TensorClass& cls);
 void bind_binary(py::module_& m, TensorClass& cls);
 void bind_unary(py::module_& m, TensorClass& cls);
 void bind_reduce(py::module_& m, TensorClass& cls);
+// ember.return_types.<name>((a, b)): a tuple with .values/.indices (defined in python/reduce.cpp).
+py::object return_type(const char* name, const Tensor& a, const Tensor& b);
 void bind_shape(py::module_& m, TensorClass& cls);
 void bind_join(py::module_& m, TensorClass& cls);
 void bind_indexing(py::module_& m, TensorClass& cls);

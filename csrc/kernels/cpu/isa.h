@@ -26,7 +26,17 @@
 #define EMBER_CPU_ISA_REDUCE_KERNELS(_) \
   _(sum_kernel, ReduceFn)               \
   _(any_kernel, ReduceFn)               \
-  _(all_kernel, ReduceFn)
+  _(all_kernel, ReduceFn)               \
+  _(prod_kernel, ReduceFn)              \
+  _(max_kernel, ReduceFn)               \
+  _(min_kernel, ReduceFn)               \
+  _(count_nonzero_kernel, ReduceFn)     \
+  _(cumsum_kernel, DimFn)               \
+  _(cumprod_kernel, DimFn)              \
+  _(softmax_kernel, DimFn)              \
+  _(softmax_backward_kernel, DimFn)     \
+  _(prod_backward_kernel, DimFn)        \
+  _(reduce_helper_kernel, ElementwiseFn)
 
 #define EMBER_CPU_ISA_LINALG_KERNELS(_) \
   _(gemm_kernel, GemmFn)

@@ -6,6 +6,12 @@
 namespace ember::cpu {
 
 // ---- sort
+void sort_kernel(const DimArgs& a);
+void topk_kernel(const DimArgs& a);
+void gather_dim_kernel(const DimArgs& a);
+void scatter_dim_kernel(const DimArgs& a);
+void mode_kernel(const DimArgs& a);
+void unique_consecutive_kernel(const UniqueArgs& a);
 
 // ---- shape
 

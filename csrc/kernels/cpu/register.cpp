@@ -107,8 +107,24 @@ void register_cpu_kernels() {
   sum_stub.set(CPU, EMBER_ISA(sum_kernel));
   any_stub.set(CPU, EMBER_ISA(any_kernel));
   all_stub.set(CPU, EMBER_ISA(all_kernel));
+  prod_stub.set(CPU, EMBER_ISA(prod_kernel));
+  max_stub.set(CPU, EMBER_ISA(max_kernel));
+  min_stub.set(CPU, EMBER_ISA(min_kernel));
+  count_nonzero_stub.set(CPU, EMBER_ISA(count_nonzero_kernel));
+  cumsum_stub.set(CPU, EMBER_ISA(cumsum_kernel));
+  cumprod_stub.set(CPU, EMBER_ISA(cumprod_kernel));
+  softmax_stub.set(CPU, EMBER_ISA(softmax_kernel));
+  softmax_backward_stub.set(CPU, EMBER_ISA(softmax_backward_kernel));
+  prod_backward_stub.set(CPU, EMBER_ISA(prod_backward_kernel));
+  reduce_helper_stub.set(CPU, EMBER_ISA(reduce_helper_kernel));
 
   // ---- sort
+  sort_stub.set(CPU, sort_kernel);
+  topk_stub.set(CPU, topk_kernel);
+  gather_dim_stub.set(CPU, gather_dim_kernel);
+  scatter_dim_stub.set(CPU, scatter_dim_kernel);
+  mode_stub.set(CPU, mode_kernel);
+  unique_consecutive_stub.set(CPU, unique_consecutive_kernel);
 
   // ---- shape
 
