@@ -157,8 +157,6 @@ Device device_from_py(py::handle obj) {
 }
 
 void bind_types(py::module_& m) {
-  m.def("set_num_threads", &set_num_threads, py::arg("num"));
-  m.def("get_num_threads", &get_num_threads);
   // Introspection for tests: the CPU column of the kernel table, and the ISA the hot kernels use.
   m.def("_kernel_table", [](const std::string& device) {
     std::vector<std::pair<std::string, bool>> out;

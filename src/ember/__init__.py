@@ -7,7 +7,7 @@ import builtins as _builtins
 import importlib as _importlib
 
 from ember import _C
-from ember._C import Tensor, dtype, device, Node as _Node, set_num_threads, get_num_threads
+from ember._C import Tensor, dtype, device, Node as _Node
 from ember._C import (bool, uint8, int8, int16, int32, int64, float16, bfloat16,  # noqa: A004
                       float32, float64)
 from ember._size import Size
