@@ -46,7 +46,7 @@ struct Sign {
   template <class T> EMBER_HD T operator()(T x) const {
     if constexpr (std::is_unsigned_v<T>) return T(x > 0);
     else if constexpr (std::is_integral_v<T>) return T((T(0) < x) - (x < T(0)));
-    else return x != x ? x : T((T(0) < x) - (x < T(0)));
+    else return T((T(0) < x) - (x < T(0)));  // NaN gives 0, as PyTorch
   }
 };
 struct Reciprocal {
