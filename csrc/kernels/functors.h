@@ -3,6 +3,7 @@
 // 16-bit floats) to a result. The same functor compiles into every backend's elementwise loop.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #if defined(__CUDACC__)
@@ -13,12 +14,44 @@
 
 namespace ember::functors {
 
+// exp for float with no libm call, so contiguous loops vectorise: Cody-Waite reduction by ln2,
+// Cephes' degree-6 polynomial (about 1 ulp), 2^n applied in two steps so denormal results stay
+// exact; +-inf, NaN and underflow to 0 handled by selects.
+EMBER_HD float fast_expf(float x) {
+  const float kHi = 88.72283935546875f, kLo = -103.97208f;
+  float xc = x != x ? 0.0f : (x > kHi ? kHi : (x < kLo ? kLo : x));
+  const float kMagic = 12582912.0f;  // 1.5 * 2^23: adding and subtracting rounds to an integer
+  float n = (xc * 1.44269504088896341f + kMagic) - kMagic;
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500E-4f;
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  float y = p * r * r + r + 1.0f;
+  int32_t ni = int32_t(n), n1 = ni >> 1, n2 = ni - n1;
+  uint32_t b1 = uint32_t(n1 + 127) << 23, b2 = uint32_t(n2 + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &b1, 4);
+  std::memcpy(&s2, &b2, 4);
+  float res = y * s1 * s2;
+  res = x > kHi ? float(INFINITY) : res;
+  res = x < kLo ? 0.0f : res;
+  return x != x ? x : res;
+}
+
+
 // ---- unary (see ops/unary_ops.def)
 struct Neg {
   template <class T> EMBER_HD T operator()(T x) const { return -x; }
 };
 struct Exp {
-  template <class T> EMBER_HD T operator()(T x) const { return std::exp(x); }
+  template <class T> EMBER_HD T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return fast_expf(x);
+    else return std::exp(x);
+  }
 };
 struct Log {
   template <class T> EMBER_HD T operator()(T x) const { return std::log(x); }
@@ -30,7 +63,10 @@ struct Tanh {
   template <class T> EMBER_HD T operator()(T x) const { return std::tanh(x); }
 };
 struct Sigmoid {
-  template <class T> EMBER_HD T operator()(T x) const { return T(1) / (T(1) + std::exp(-x)); }
+  template <class T> EMBER_HD T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return 1.0f / (1.0f + fast_expf(-x));
+    else return T(1) / (T(1) + std::exp(-x));
+  }
 };
 struct Relu {
   template <class T> EMBER_HD T operator()(T x) const { return x > T(0) ? x : T(0); }
@@ -170,7 +206,10 @@ struct Square {
   template <class T> EMBER_HD T operator()(T x) const { return x * x; }
 };
 struct Silu {
-  template <class T> EMBER_HD T operator()(T x) const { return x / (T(1) + std::exp(-x)); }
+  template <class T> EMBER_HD T operator()(T x) const {
+    if constexpr (std::is_same_v<T, float>) return x / (1.0f + fast_expf(-x));
+    else return x / (T(1) + std::exp(-x));
+  }
 };
 // log(1 + exp(x)) without overflow.
 template <class T> EMBER_HD T softplus1(T x) { return x > T(20) ? x : std::log1p(std::exp(x)); }

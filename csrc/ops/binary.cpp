@@ -115,7 +115,7 @@ struct AddBackward0 : Node {
 static Tensor add_sub(const Tensor& a, const Tensor& b, const Scalar& alpha, bool subtract) {
   const char* op = subtract ? "sub" : "add";
   Dtype dt = result_type(a, b);
-  EMBER_CHECK(!(subtract && dt == Dtype::Bool), Runtime,
+  EMBER_CHECK(!(subtract && (a.dtype() == Dtype::Bool || b.dtype() == Dtype::Bool)), Runtime,
               "[ember.sub] Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
               "`logical_xor()` operator instead.");
   EMBER_CHECK(!(alpha.is_floating_point() && !is_floating_point(dt)), Runtime, "[ember.", op,
@@ -276,6 +276,7 @@ Tensor& div_(Tensor& a, const Tensor& b, const std::string& rounding_mode) {
   if (rounding_mode.empty() && !is_floating_point(dt)) dt = get_default_dtype();
   EMBER_CHECK(rounding_mode.empty() || rounding_mode == "trunc" || rounding_mode == "floor", Value,
               "[ember.div_] expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", rounding_mode, "'");
+  check_can_cast("div_", dt, a.dtype());
   binary_inplace(a, b, rounding_mode.empty() ? div_stub : rounding_mode == "trunc" ? div_trunc_stub : div_floor_stub,
                  "div_", dt);
   a.bump_version();
@@ -463,6 +464,7 @@ Tensor pow(const Tensor& a, const Tensor& b) { return binary_generic(kPow, a, b)
 Tensor pow(const Tensor& a, const Scalar& b) {
   EMBER_CHECK(!(is_integral(a.dtype(), true) && b.is_integral() && b.to_int() < 0), Runtime,
               "[ember.pow] Integers to negative integer powers are not allowed.");
+  if (a.dtype() == Dtype::Bool && b.is_bool()) return b.to_bool() ? a.clone() : ones_like(a);  // as PyTorch
   return binary_generic(kPowScalar, a, wrap_scalar(b));
 }
 Tensor& pow_(Tensor& a, const Tensor& b) { return binary_generic_(kPow, a, b); }

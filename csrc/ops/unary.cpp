@@ -1,5 +1,7 @@
 // Unary ops. The table in unary_ops.def expands into forward entries, in-place forms and backward
 // nodes; hand-written ops follow below the expansion.
+#include <cstring>
+
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -31,6 +33,11 @@ void run_unary(const DispatchStub<ElementwiseFn>& stub, const Tensor& out, const
 template <class NodeT>
 Tensor unary_forward(const DispatchStub<ElementwiseFn>& stub, const char* op, UnaryKind kind, Saves saves,
                      const Tensor& x) {
+  // bool inputs, as PyTorch: sign keeps bool, square gives int64
+  if (x.dtype() == Dtype::Bool && kind == UnaryKind::Same) {
+    if (!std::strcmp(op, "sign")) return x.clone();
+    if (!std::strcmp(op, "square")) return unary_forward<NodeT>(stub, op, kind, saves, to_dtype(x, Dtype::Int64));
+  }
   Dtype dt = unary_dtype(kind, x, op);
   Tensor in = cast_for_kernel(x, dt, x.device());
   Tensor out = empty(x.sizes(), TensorOptions(dt).device(x.device()));
