@@ -17,7 +17,15 @@ namespace ember::functors {
 // exp for float with no libm call, so contiguous loops vectorise: Cody-Waite reduction by ln2,
 // Cephes' degree-6 polynomial (about 1 ulp), 2^n applied in two steps so denormal results stay
 // exact; +-inf, NaN and underflow to 0 handled by selects.
+// GCC vectorises it only with AVX-512 masks (the selects are control flow for AVX2), so other
+// builds keep libm's expf, which is faster there as a scalar call.
+#if defined(__AVX512F__) && !defined(__CUDACC__)
+#define EMBER_FAST_EXPF 1
+#else
+#define EMBER_FAST_EXPF 0
+#endif
 EMBER_HD float fast_expf(float x) {
+  if constexpr (!EMBER_FAST_EXPF) return std::exp(x);
   const float kHi = 88.72283935546875f, kLo = -103.97208f;
   float xc = x != x ? 0.0f : (x > kHi ? kHi : (x < kLo ? kLo : x));
   const float kMagic = 12582912.0f;  // 1.5 * 2^23: adding and subtracting rounds to an integer
