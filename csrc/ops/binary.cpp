@@ -116,8 +116,8 @@ static Tensor add_sub(const Tensor& a, const Tensor& b, const Scalar& alpha, boo
   const char* op = subtract ? "sub" : "add";
   Dtype dt = result_type(a, b);
   EMBER_CHECK(!(subtract && (a.dtype() == Dtype::Bool || b.dtype() == Dtype::Bool)), Runtime,
-              "[ember.sub] Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-              "`logical_xor()` operator instead.");
+              "[ember.sub] Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+              "invert a mask, use the `~` or `logical_not()` operator instead.");
   EMBER_CHECK(!(alpha.is_floating_point() && !is_floating_point(dt)), Runtime, "[ember.", op,
               "] For integral input tensors, argument alpha must not be a floating point number.");
   Tensor out = binary_forward(subtract ? sub_stub : add_stub, op, a, b, dt, alpha.to_double());
