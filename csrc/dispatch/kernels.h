@@ -137,12 +137,50 @@ using NormFn = void (*)(const NormArgs&);
   _(mul, ElementwiseFn)         \
   _(div, ElementwiseFn)         \
   _(div_trunc, ElementwiseFn)   \
-  _(div_floor, ElementwiseFn)
+  _(div_floor, ElementwiseFn)   \
+  _(remainder, ElementwiseFn)   \
+  _(fmod, ElementwiseFn)        \
+  _(pow, ElementwiseFn)         \
+  _(atan2, ElementwiseFn)       \
+  _(hypot, ElementwiseFn)       \
+  _(maximum, ElementwiseFn)     \
+  _(minimum, ElementwiseFn)     \
+  _(fmax, ElementwiseFn)        \
+  _(fmin, ElementwiseFn)        \
+  _(copysign, ElementwiseFn)    \
+  _(lerp, ElementwiseFn)        \
+  _(bitwise_and, ElementwiseFn) \
+  _(bitwise_or, ElementwiseFn)  \
+  _(bitwise_xor, ElementwiseFn) \
+  _(lshift, ElementwiseFn)      \
+  _(rshift, ElementwiseFn)      \
+  _(logical_and, ElementwiseFn) \
+  _(logical_or, ElementwiseFn)  \
+  _(logical_xor, ElementwiseFn) \
+  _(eq, ElementwiseFn)          \
+  _(ne, ElementwiseFn)          \
+  _(lt, ElementwiseFn)          \
+  _(le, ElementwiseFn)          \
+  _(gt, ElementwiseFn)          \
+  _(ge, ElementwiseFn)
 
 // Hand-written unary kernels (the table-driven ones come from unary_ops.def).
 #define EMBER_UNARY_EXTRA_KERNELS(_) \
   _(isnan, ElementwiseFn)            \
-  _(threshold_backward, ElementwiseFn)
+  _(threshold_backward, ElementwiseFn) \
+  _(isinf, ElementwiseFn)            \
+  _(isfinite, ElementwiseFn)         \
+  _(isposinf, ElementwiseFn)         \
+  _(isneginf, ElementwiseFn)         \
+  _(logical_not, ElementwiseFn)      \
+  _(bitwise_not, ElementwiseFn)      \
+  _(clamp, ElementwiseFn)            \
+  _(leaky_relu, ElementwiseFn)       \
+  _(elu, ElementwiseFn)              \
+  _(softplus, ElementwiseFn)         \
+  _(gelu, ElementwiseFn)             \
+  _(threshold, ElementwiseFn)        \
+  _(round_decimals, ElementwiseFn)
 
 #define EMBER_REDUCE_KERNELS(_) \
   _(sum, ReduceFn)              \

@@ -17,11 +17,49 @@
   _(div_kernel, ElementwiseFn)          \
   _(div_trunc_kernel, ElementwiseFn)    \
   _(div_floor_kernel, ElementwiseFn)    \
-  _(where_kernel, ElementwiseFn)
+  _(where_kernel, ElementwiseFn)        \
+  _(remainder_kernel, ElementwiseFn) \
+  _(fmod_kernel, ElementwiseFn) \
+  _(pow_kernel, ElementwiseFn) \
+  _(atan2_kernel, ElementwiseFn) \
+  _(hypot_kernel, ElementwiseFn) \
+  _(maximum_kernel, ElementwiseFn) \
+  _(minimum_kernel, ElementwiseFn) \
+  _(fmax_kernel, ElementwiseFn) \
+  _(fmin_kernel, ElementwiseFn) \
+  _(copysign_kernel, ElementwiseFn) \
+  _(lerp_kernel, ElementwiseFn) \
+  _(bitwise_and_kernel, ElementwiseFn) \
+  _(bitwise_or_kernel, ElementwiseFn) \
+  _(bitwise_xor_kernel, ElementwiseFn) \
+  _(lshift_kernel, ElementwiseFn) \
+  _(rshift_kernel, ElementwiseFn) \
+  _(logical_and_kernel, ElementwiseFn) \
+  _(logical_or_kernel, ElementwiseFn) \
+  _(logical_xor_kernel, ElementwiseFn) \
+  _(eq_kernel, ElementwiseFn) \
+  _(ne_kernel, ElementwiseFn) \
+  _(lt_kernel, ElementwiseFn) \
+  _(le_kernel, ElementwiseFn) \
+  _(gt_kernel, ElementwiseFn) \
+  _(ge_kernel, ElementwiseFn)
 
 #define EMBER_CPU_ISA_UNARY_KERNELS(_) \
   _(isnan_kernel, ElementwiseFn)       \
-  _(threshold_backward_kernel, ElementwiseFn)
+  _(threshold_backward_kernel, ElementwiseFn) \
+  _(isinf_kernel, ElementwiseFn) \
+  _(isfinite_kernel, ElementwiseFn) \
+  _(isposinf_kernel, ElementwiseFn) \
+  _(isneginf_kernel, ElementwiseFn) \
+  _(logical_not_kernel, ElementwiseFn) \
+  _(bitwise_not_kernel, ElementwiseFn) \
+  _(clamp_kernel, ElementwiseFn) \
+  _(leaky_relu_kernel, ElementwiseFn) \
+  _(elu_kernel, ElementwiseFn) \
+  _(softplus_kernel, ElementwiseFn) \
+  _(gelu_kernel, ElementwiseFn) \
+  _(threshold_kernel, ElementwiseFn) \
+  _(round_decimals_kernel, ElementwiseFn)
 
 #define EMBER_CPU_ISA_REDUCE_KERNELS(_) \
   _(sum_kernel, ReduceFn)               \

@@ -95,6 +95,31 @@ void register_cpu_kernels() {
   div_stub.set(CPU, EMBER_ISA(div_kernel));
   div_trunc_stub.set(CPU, EMBER_ISA(div_trunc_kernel));
   div_floor_stub.set(CPU, EMBER_ISA(div_floor_kernel));
+  remainder_stub.set(CPU, EMBER_ISA(remainder_kernel));
+  fmod_stub.set(CPU, EMBER_ISA(fmod_kernel));
+  pow_stub.set(CPU, EMBER_ISA(pow_kernel));
+  atan2_stub.set(CPU, EMBER_ISA(atan2_kernel));
+  hypot_stub.set(CPU, EMBER_ISA(hypot_kernel));
+  maximum_stub.set(CPU, EMBER_ISA(maximum_kernel));
+  minimum_stub.set(CPU, EMBER_ISA(minimum_kernel));
+  fmax_stub.set(CPU, EMBER_ISA(fmax_kernel));
+  fmin_stub.set(CPU, EMBER_ISA(fmin_kernel));
+  copysign_stub.set(CPU, EMBER_ISA(copysign_kernel));
+  lerp_stub.set(CPU, EMBER_ISA(lerp_kernel));
+  bitwise_and_stub.set(CPU, EMBER_ISA(bitwise_and_kernel));
+  bitwise_or_stub.set(CPU, EMBER_ISA(bitwise_or_kernel));
+  bitwise_xor_stub.set(CPU, EMBER_ISA(bitwise_xor_kernel));
+  lshift_stub.set(CPU, EMBER_ISA(lshift_kernel));
+  rshift_stub.set(CPU, EMBER_ISA(rshift_kernel));
+  logical_and_stub.set(CPU, EMBER_ISA(logical_and_kernel));
+  logical_or_stub.set(CPU, EMBER_ISA(logical_or_kernel));
+  logical_xor_stub.set(CPU, EMBER_ISA(logical_xor_kernel));
+  eq_stub.set(CPU, EMBER_ISA(eq_kernel));
+  ne_stub.set(CPU, EMBER_ISA(ne_kernel));
+  lt_stub.set(CPU, EMBER_ISA(lt_kernel));
+  le_stub.set(CPU, EMBER_ISA(le_kernel));
+  gt_stub.set(CPU, EMBER_ISA(gt_kernel));
+  ge_stub.set(CPU, EMBER_ISA(ge_kernel));
 
   // ---- unary
 #define EMBER_REGISTER_UNARY(name, ...) name##_stub.set(CPU, EMBER_ISA(name##_kernel));
@@ -102,6 +127,19 @@ void register_cpu_kernels() {
 #undef EMBER_REGISTER_UNARY
   isnan_stub.set(CPU, EMBER_ISA(isnan_kernel));
   threshold_backward_stub.set(CPU, EMBER_ISA(threshold_backward_kernel));
+  isinf_stub.set(CPU, EMBER_ISA(isinf_kernel));
+  isfinite_stub.set(CPU, EMBER_ISA(isfinite_kernel));
+  isposinf_stub.set(CPU, EMBER_ISA(isposinf_kernel));
+  isneginf_stub.set(CPU, EMBER_ISA(isneginf_kernel));
+  logical_not_stub.set(CPU, EMBER_ISA(logical_not_kernel));
+  bitwise_not_stub.set(CPU, EMBER_ISA(bitwise_not_kernel));
+  clamp_stub.set(CPU, EMBER_ISA(clamp_kernel));
+  leaky_relu_stub.set(CPU, EMBER_ISA(leaky_relu_kernel));
+  elu_stub.set(CPU, EMBER_ISA(elu_kernel));
+  softplus_stub.set(CPU, EMBER_ISA(softplus_kernel));
+  gelu_stub.set(CPU, EMBER_ISA(gelu_kernel));
+  threshold_stub.set(CPU, EMBER_ISA(threshold_kernel));
+  round_decimals_stub.set(CPU, EMBER_ISA(round_decimals_kernel));
 
   // ---- reduce
   sum_stub.set(CPU, EMBER_ISA(sum_kernel));

@@ -143,6 +143,7 @@ void isnan_kernel(const ElementwiseArgs& a) {
   void name##_kernel(const ElementwiseArgs& a) { unary_float<functors::F>(a, #name); }
 #define EMBER_UNARY_KERNEL_Same(name, F) \
   void name##_kernel(const ElementwiseArgs& a) { unary_same<functors::F>(a, #name); }
+#define EMBER_UNARY_KERNEL_FloatOnly(name, F) EMBER_UNARY_KERNEL_Float(name, F)
 #define EMBER_UNARY_KERNEL(name, F, kind, ...) EMBER_UNARY_KERNEL_##kind(name, F)
 EMBER_UNARY_OPS(EMBER_UNARY_KERNEL)
 

@@ -1,0 +1,133 @@
+// Binary kernels beyond add/sub/mul/div (elementwise.cpp): remainder, pow, max/min, bitwise and
+// shifts, and the comparisons / logical ops, which read the common dtype and write bool.
+#include <type_traits>
+
+#include "kernels/cpu/isa.h"
+#include "kernels/cpu/iter.h"
+#include "kernels/functors.h"
+
+namespace ember::cpu::EMBER_ISA_NS {
+namespace {
+
+#define EMBER_DISPATCH_INTEGRAL_AND_BOOL(dtype, opname, ...)              \
+  [&] {                                                                   \
+    switch (dtype) {                                                      \
+      EMBER_DISPATCH_INTEGRAL_CASES(__VA_ARGS__)                          \
+      EMBER_DISPATCH_CASE(bool, Bool, __VA_ARGS__)                        \
+      EMBER_DISPATCH_DEFAULT(dtype, opname)                               \
+    }                                                                     \
+  }()
+
+#define EMBER_DISPATCH_INTEGRAL(dtype, opname, ...)                       \
+  [&] {                                                                   \
+    switch (dtype) {                                                      \
+      EMBER_DISPATCH_INTEGRAL_CASES(__VA_ARGS__)                          \
+      EMBER_DISPATCH_DEFAULT(dtype, opname)                               \
+    }                                                                     \
+  }()
+
+template <class F, class T> void run_binary(const StridedLoop& loop) {
+  using op_t = opmath_t<T>;
+  elementwise<T, T, T>(loop, [](T x, T y) { return static_cast<T>(F()(op_t(x), op_t(y))); });
+}
+
+template <class F> void binary_numeric(const ElementwiseArgs& a, const char* name) {
+  StridedLoop loop({&a.out, &a.in[0], &a.in[1]});
+  EMBER_DISPATCH_NUMERIC(a.out.dtype, name, [&] { run_binary<F, scalar_t>(loop); });
+}
+
+template <class F> void binary_floating(const ElementwiseArgs& a, const char* name) {
+  StridedLoop loop({&a.out, &a.in[0], &a.in[1]});
+  EMBER_DISPATCH_FLOATING(a.out.dtype, name, [&] { run_binary<F, scalar_t>(loop); });
+}
+
+template <class F> void binary_bitwise(const ElementwiseArgs& a, const char* name) {
+  StridedLoop loop({&a.out, &a.in[0], &a.in[1]});
+  EMBER_DISPATCH_INTEGRAL_AND_BOOL(a.out.dtype, name, [&] {
+    elementwise<scalar_t, scalar_t, scalar_t>(loop, [](scalar_t x, scalar_t y) { return static_cast<scalar_t>(F()(x, y)); });
+  });
+}
+
+template <class F> void binary_shift(const ElementwiseArgs& a, const char* name) {
+  StridedLoop loop({&a.out, &a.in[0], &a.in[1]});
+  EMBER_DISPATCH_INTEGRAL(a.out.dtype, name, [&] {
+    elementwise<scalar_t, scalar_t, scalar_t>(loop, [](scalar_t x, scalar_t y) { return F()(x, y); });
+  });
+}
+
+// Inputs in the common dtype, output bool.
+template <class F> void compare(const ElementwiseArgs& a, const char* name) {
+  StridedLoop loop({&a.out, &a.in[0], &a.in[1]});
+  EMBER_DISPATCH_ALL(a.in[0].dtype, name, [&] {
+    using op_t = std::conditional_t<std::is_same_v<scalar_t, bool>, bool, opmath_t<scalar_t>>;
+    elementwise<bool, scalar_t, scalar_t>(loop, [](scalar_t x, scalar_t y) { return F()(op_t(x), op_t(y)); });
+  });
+}
+
+// Integer division by zero raises (as PyTorch's ZeroDivisionError) instead of trapping.
+void check_nonzero_divisor(const View& b, const char* name) {
+  if (is_floating_point(b.dtype)) return;
+  StridedLoop loop({&b});
+  bool zero = false;
+  EMBER_DISPATCH_ALL(b.dtype, name, [&] {
+    loop.for_each(
+        [&](char** p, const int64_t* s, int64_t n) {
+          for (int64_t i = 0; i < n; ++i)
+            if (*reinterpret_cast<const scalar_t*>(p[0] + i * s[0]) == scalar_t(0)) zero = true;
+        },
+        INT64_MAX);
+  });
+  EMBER_CHECK(!zero, Runtime, "[ember.", name, "] ZeroDivisionError: integer division by zero");
+}
+
+}  // namespace
+
+void remainder_kernel(const ElementwiseArgs& a) {
+  check_nonzero_divisor(a.in[1], "remainder");
+  binary_numeric<functors::Remainder>(a, "remainder");
+}
+void fmod_kernel(const ElementwiseArgs& a) {
+  check_nonzero_divisor(a.in[1], "fmod");
+  binary_numeric<functors::Fmod>(a, "fmod");
+}
+void pow_kernel(const ElementwiseArgs& a) { binary_numeric<functors::Pow>(a, "pow"); }
+void atan2_kernel(const ElementwiseArgs& a) { binary_floating<functors::Atan2>(a, "atan2"); }
+void hypot_kernel(const ElementwiseArgs& a) { binary_floating<functors::Hypot>(a, "hypot"); }
+void maximum_kernel(const ElementwiseArgs& a) {
+  if (a.out.dtype == Dtype::Bool) return binary_bitwise<functors::BitOr>(a, "maximum");
+  binary_numeric<functors::Maximum>(a, "maximum");
+}
+void minimum_kernel(const ElementwiseArgs& a) {
+  if (a.out.dtype == Dtype::Bool) return binary_bitwise<functors::BitAnd>(a, "minimum");
+  binary_numeric<functors::Minimum>(a, "minimum");
+}
+void fmax_kernel(const ElementwiseArgs& a) { binary_numeric<functors::Fmax>(a, "fmax"); }
+void fmin_kernel(const ElementwiseArgs& a) { binary_numeric<functors::Fmin>(a, "fmin"); }
+void copysign_kernel(const ElementwiseArgs& a) { binary_floating<functors::Copysign>(a, "copysign"); }
+void bitwise_and_kernel(const ElementwiseArgs& a) { binary_bitwise<functors::BitAnd>(a, "bitwise_and"); }
+void bitwise_or_kernel(const ElementwiseArgs& a) { binary_bitwise<functors::BitOr>(a, "bitwise_or"); }
+void bitwise_xor_kernel(const ElementwiseArgs& a) { binary_bitwise<functors::BitXor>(a, "bitwise_xor"); }
+void lshift_kernel(const ElementwiseArgs& a) { binary_shift<functors::LShift>(a, "bitwise_left_shift"); }
+void rshift_kernel(const ElementwiseArgs& a) { binary_shift<functors::RShift>(a, "bitwise_right_shift"); }
+void logical_and_kernel(const ElementwiseArgs& a) { compare<functors::LogicalAnd>(a, "logical_and"); }
+void logical_or_kernel(const ElementwiseArgs& a) { compare<functors::LogicalOr>(a, "logical_or"); }
+void logical_xor_kernel(const ElementwiseArgs& a) { compare<functors::LogicalXor>(a, "logical_xor"); }
+void eq_kernel(const ElementwiseArgs& a) { compare<functors::Eq>(a, "eq"); }
+void ne_kernel(const ElementwiseArgs& a) { compare<functors::Ne>(a, "ne"); }
+void lt_kernel(const ElementwiseArgs& a) { compare<functors::Lt>(a, "lt"); }
+void le_kernel(const ElementwiseArgs& a) { compare<functors::Le>(a, "le"); }
+void gt_kernel(const ElementwiseArgs& a) { compare<functors::Gt>(a, "gt"); }
+void ge_kernel(const ElementwiseArgs& a) { compare<functors::Ge>(a, "ge"); }
+
+// in[0] start, in[1] end, in[2] weight (a broadcast 0-dim tensor for a scalar weight).
+void lerp_kernel(const ElementwiseArgs& a) {
+  StridedLoop loop({&a.out, &a.in[0], &a.in[1], &a.in[2]});
+  EMBER_DISPATCH_FLOATING(a.out.dtype, "lerp", [&] {
+    using op_t = opmath_t<scalar_t>;
+    elementwise<scalar_t, scalar_t, scalar_t, scalar_t>(loop, [](scalar_t s, scalar_t e, scalar_t w) {
+      return static_cast<scalar_t>(functors::Lerp()(op_t(s), op_t(e), op_t(w)));
+    });
+  });
+}
+
+}  // namespace ember::cpu::EMBER_ISA_NS
