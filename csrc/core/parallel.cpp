@@ -1,29 +1,173 @@
+// The intra-op thread pool (see Note [why not OpenMP] in parallel.h). Workers wait for a job
+// generation, take task numbers from a shared counter, and the caller takes tasks too. Idle workers
+// spin briefly (back-to-back ops stay cheap) and then sleep on a condition variable.
 #include "core/parallel.h"
 
-#include <cstdlib>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "core/check.h"
 
 namespace ember {
 namespace {
-int initial_threads() {
-#ifdef EMBER_HAVE_OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
+
+thread_local bool t_in_parallel = false;
+
+int default_threads() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) n = std::atol(env);
+  if (const char* env = std::getenv("EMBER_NUM_THREADS")) n = std::atol(env);
+  return int(std::max<long>(1, n));
 }
-int g_num_threads = initial_threads();
+
+std::atomic<int> g_num_threads{default_threads()};
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int workers) {
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      ++generation_;
+    }
+    cv_work_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  int workers() const { return int(threads_.size()); }
+
+  void run(int64_t num_tasks, const std::function<void(int64_t)>& task) {
+    std::lock_guard<std::mutex> run_lock(run_mu_);  // one job at a time (callers from several threads queue)
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      task_ = &task;
+      num_tasks_ = num_tasks;
+      next_.store(0);
+      remaining_.store(num_tasks);
+      error_ = nullptr;
+      ++generation_;
+    }
+    cv_work_.notify_all();
+    work();  // the caller takes tasks too
+    // Wait for the tasks other threads took: spin a little, then sleep.
+    for (int spin = 0; remaining_.load(std::memory_order_acquire) != 0 && spin < 20000; ++spin) spin_pause();
+    if (remaining_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_done_.wait(lock, [this] { return remaining_.load() == 0; });
+    }
+    std::exception_ptr err;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      err = error_;
+      task_ = nullptr;
+    }
+    if (err) std::rethrow_exception(err);
+  }
+
+ private:
+  static void spin_pause() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  void work() {
+    bool was = t_in_parallel;
+    t_in_parallel = true;
+    for (int64_t t; (t = next_.fetch_add(1)) < num_tasks_;) {
+      try {
+        (*task_)(t);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mu_);
+        cv_done_.notify_all();
+      }
+    }
+    t_in_parallel = was;
+  }
+
+  void worker_loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      // Spin briefly for the next job, then sleep.
+      for (int spin = 0; generation_.load(std::memory_order_acquire) == seen && spin < 20000; ++spin) spin_pause();
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_work_.wait(lock, [&] { return generation_.load() != seen; });
+        seen = generation_.load();
+        if (stop_) return;
+        if (!task_) continue;
+      }
+      work();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex run_mu_, mu_;
+  std::condition_variable cv_work_, cv_done_;
+  const std::function<void(int64_t)>* task_ = nullptr;
+  int64_t num_tasks_ = 0;
+  std::atomic<int64_t> next_{0}, remaining_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::exception_ptr error_;
+  bool stop_ = false;
+};
+
+std::mutex g_pool_mu;
+ThreadPool* g_pool = nullptr;  // leaked at exit on purpose: joining threads during static destruction hangs
+
+void forget_pool_after_fork() { g_pool = nullptr; }  // the child has no worker threads: make a new pool on demand
+
+ThreadPool& pool_for(int threads) {
+  static std::once_flag atfork;
+  std::call_once(atfork, [] { pthread_atfork(nullptr, nullptr, forget_pool_after_fork); });
+  std::lock_guard<std::mutex> lock(g_pool_mu);
+  if (!g_pool || g_pool->workers() < threads - 1) {
+    delete g_pool;
+    g_pool = new ThreadPool(threads - 1);
+  }
+  return *g_pool;
+}
+
 }  // namespace
+
+bool in_parallel_region() { return t_in_parallel; }
+
+void parallel_run(int64_t num_tasks, const std::function<void(int64_t)>& task) {
+  if (num_tasks <= 0) return;
+  if (num_tasks == 1 || in_parallel_region() || get_num_threads() <= 1) {
+    bool was = t_in_parallel;
+    t_in_parallel = true;
+    try {
+      for (int64_t t = 0; t < num_tasks; ++t) task(t);
+    } catch (...) {
+      t_in_parallel = was;
+      throw;
+    }
+    t_in_parallel = was;
+    return;
+  }
+  pool_for(get_num_threads()).run(num_tasks, task);
+}
 
 void set_num_threads(int n) {
   EMBER_CHECK(n > 0, Value, "[ember.set_num_threads] expected a positive number of threads, got ", n);
   g_num_threads = n;
-#ifdef EMBER_HAVE_OPENMP
-  omp_set_num_threads(n);
-#endif
 }
 
-int get_num_threads() { return g_num_threads; }
+int get_num_threads() { return g_num_threads.load(); }
 
 }  // namespace ember

@@ -1,44 +1,41 @@
 #pragma once
-// parallel_for over [begin, end): one thread when the range is below `grain` (no fork/join cost
-// for small tensors), otherwise OpenMP threads over contiguous chunks. Never nests.
+// Intra-op parallelism on ember's own thread pool (csrc/core/parallel.cpp).
+//
+// Note [why not OpenMP]: ember shares processes with PyTorch (the tests and benchmarks compare them
+// side by side) and two OpenMP runtimes in one process fight over the cores; libgomp is also not
+// fork-safe (DataLoader workers), and an exception escaping an OpenMP region terminates the
+// process. The pool is fork-safe, rethrows a task's exception in the caller, and runs nested
+// parallel regions serially.
+//
+// parallel_for(begin, end, grain, f): one thread when the range is below `grain` (no hand-off cost
+// for small tensors), otherwise up to get_num_threads() contiguous chunks f(b, e).
+// parallel_run(n, f): f(task) for task in [0, n), concurrently where threads are free.
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 
 #include "ember/parallel.h"
-#ifdef EMBER_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 namespace ember {
 
 constexpr int64_t kGrainSize = 32768;
 
-inline bool in_parallel_region() {
-#ifdef EMBER_HAVE_OPENMP
-  return omp_in_parallel();
-#else
-  return false;
-#endif
-}
+bool in_parallel_region();
+void parallel_run(int64_t num_tasks, const std::function<void(int64_t)>& task);
 
 template <class F> void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& f) {
   int64_t n = end - begin;
   if (n <= 0) return;
-#ifdef EMBER_HAVE_OPENMP
-  int64_t max_threads = get_num_threads();
-  int64_t chunks = std::min<int64_t>(max_threads, (n + grain - 1) / std::max<int64_t>(grain, 1));
-  if (chunks > 1 && !in_parallel_region()) {
-#pragma omp parallel num_threads(int(chunks))
-    {
-      int64_t tid = omp_get_thread_num(), nt = omp_get_num_threads();
-      int64_t per = (n + nt - 1) / nt;
-      int64_t b = begin + tid * per, e = std::min(end, b + per);
-      if (b < e) f(b, e);
-    }
+  int64_t chunks = std::min<int64_t>(get_num_threads(), (n + grain - 1) / std::max<int64_t>(grain, 1));
+  if (chunks <= 1 || in_parallel_region()) {
+    f(begin, end);
     return;
   }
-#endif
-  f(begin, end);
+  int64_t per = (n + chunks - 1) / chunks;
+  parallel_run(chunks, [&](int64_t t) {
+    int64_t b = begin + t * per, e = std::min(end, b + per);
+    if (b < e) f(b, e);
+  });
 }
 
 }  // namespace ember

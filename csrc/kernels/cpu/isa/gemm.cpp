@@ -349,10 +349,7 @@ void gemv(int64_t rows, int64_t k, const T* A, int64_t rs, int64_t cs, const T* 
   };
   if (chunks <= 1 || in_parallel_region()) return body(0, rows);
   const int64_t per = round_up((rows + chunks - 1) / chunks, 16);
-#ifdef EMBER_HAVE_OPENMP
-#pragma omp parallel for num_threads(int(chunks)) schedule(static, 1)
-#endif
-  for (int64_t c = 0; c < chunks; ++c) body(std::min(rows, c * per), std::min(rows, (c + 1) * per));
+  parallel_run(chunks, [&](int64_t c) { body(std::min(rows, c * per), std::min(rows, (c + 1) * per)); });
 }
 
 template <class T> void scale_c(const Mat& d, T* C, T beta) {
@@ -376,12 +373,8 @@ template <class T> void gemm_one(const Mat& d, const T* A, const T* B, T* C, T a
   if (nt <= 1 || in_parallel_region()) return gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
   constexpr int MR = Blocking<T>::MR;
   const bool split_m = (d.m + MR - 1) / MR >= 2 * nt || d.n < 2 * nt * Blocking<T>::W * Blocking<T>::NV;
-#ifdef EMBER_HAVE_OPENMP
-#pragma omp parallel num_threads(nt)
-  gemm_blocked(d, A, B, C, alpha, beta, omp_get_thread_num(), omp_get_num_threads(), split_m);
-#else
-  gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
-#endif
+  // Each of the nt tasks computes its own share (no barriers), so tasks may also run one after another.
+  parallel_run(nt, [&](int64_t tid) { gemm_blocked(d, A, B, C, alpha, beta, int(tid), nt, split_m); });
 }
 
 template <class T> void gemm_typed(const GemmArgs& g) {
