@@ -64,4 +64,29 @@ inline void check_can_cast(const char* op, Dtype from, Dtype to) {
               dtype_name(to));
 }
 
+// GEMM arguments for C[b] = alpha * A[b] @ B[b] + beta * C[b] over 3-D operands of any strides.
+inline GemmArgs gemm_args_3d(const Tensor& a, const Tensor& b, const Tensor& c, double alpha, double beta) {
+  GemmArgs g;
+  g.dtype = c.dtype();
+  g.batch = c.sizes()[0];
+  g.m = c.sizes()[1];
+  g.n = c.sizes()[2];
+  g.k = a.sizes()[2];
+  g.a = static_cast<const char*>(a.data_ptr());
+  g.a_batch_stride = a.strides()[0];
+  g.a_row_stride = a.strides()[1];
+  g.a_col_stride = a.strides()[2];
+  g.b = static_cast<const char*>(b.data_ptr());
+  g.b_batch_stride = b.strides()[0];
+  g.b_row_stride = b.strides()[1];
+  g.b_col_stride = b.strides()[2];
+  g.c = static_cast<char*>(c.data_ptr());
+  g.c_batch_stride = c.strides()[0];
+  g.c_row_stride = c.strides()[1];
+  g.c_col_stride = c.strides()[2];
+  g.alpha = alpha;
+  g.beta = beta;
+  return g;
+}
+
 }  // namespace ember

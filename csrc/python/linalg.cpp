@@ -1,5 +1,5 @@
 // Bindings: matrix products, linear, einsum and the thread-count controls.
-#include "dispatch/kernels.h"
+#include "ops/op_utils.h"
 #include "python/common.h"
 
 namespace ember::python {
@@ -37,27 +37,7 @@ void gemm_into(Tensor& c, const Tensor& a, const Tensor& b, double alpha, double
   EMBER_CHECK(a.sizes()[0] == c.sizes()[0] && b.sizes()[0] == c.sizes()[0] && a.sizes()[1] == c.sizes()[1] &&
                   b.sizes()[2] == c.sizes()[2] && a.sizes()[2] == b.sizes()[1],
               Runtime, "[ember._gemm_into] shape mismatch");
-  GemmArgs g;
-  g.dtype = c.dtype();
-  g.batch = c.sizes()[0];
-  g.m = c.sizes()[1];
-  g.n = c.sizes()[2];
-  g.k = a.sizes()[2];
-  g.a = static_cast<const char*>(a.data_ptr());
-  g.a_batch_stride = a.strides()[0];
-  g.a_row_stride = a.strides()[1];
-  g.a_col_stride = a.strides()[2];
-  g.b = static_cast<const char*>(b.data_ptr());
-  g.b_batch_stride = b.strides()[0];
-  g.b_row_stride = b.strides()[1];
-  g.b_col_stride = b.strides()[2];
-  g.c = static_cast<char*>(c.data_ptr());
-  g.c_batch_stride = c.strides()[0];
-  g.c_row_stride = c.strides()[1];
-  g.c_col_stride = c.strides()[2];
-  g.alpha = alpha;
-  g.beta = beta;
-  gemm_stub.get(c.device().type, c.dtype())(g);
+  gemm_stub.get(c.device().type, c.dtype())(gemm_args_3d(a, b, c, alpha, beta));
   c.bump_version();
 }
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
+#include "kernels/cpu/isa/divisor_check.h"
 #include "kernels/functors.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
@@ -62,22 +63,6 @@ template <class F> void compare(const ElementwiseArgs& a, const char* name) {
     using op_t = std::conditional_t<std::is_same_v<scalar_t, bool>, bool, opmath_t<scalar_t>>;
     elementwise<bool, scalar_t, scalar_t>(loop, [](scalar_t x, scalar_t y) { return F()(op_t(x), op_t(y)); });
   });
-}
-
-// Integer division by zero raises (as PyTorch's ZeroDivisionError) instead of trapping.
-void check_nonzero_divisor(const View& b, const char* name) {
-  if (is_floating_point(b.dtype)) return;
-  StridedLoop loop({&b});
-  bool zero = false;
-  EMBER_DISPATCH_ALL(b.dtype, name, [&] {
-    loop.for_each(
-        [&](char** p, const int64_t* s, int64_t n) {
-          for (int64_t i = 0; i < n; ++i)
-            if (*reinterpret_cast<const scalar_t*>(p[0] + i * s[0]) == scalar_t(0)) zero = true;
-        },
-        INT64_MAX);
-  });
-  EMBER_CHECK(!zero, Runtime, "[ember.", name, "] ZeroDivisionError: integer division by zero");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "kernels/cpu/cast.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
+#include "kernels/cpu/isa/divisor_check.h"
 #include "kernels/functors.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
@@ -56,22 +57,6 @@ template <class F> void binary_alpha(const ElementwiseArgs& a, const char* name)
     elementwise<scalar_t, scalar_t, scalar_t>(
         loop, [alpha](scalar_t x, scalar_t y) { return static_cast<scalar_t>(F()(op_t(x), op_t(y), alpha)); });
   });
-}
-
-// Integer division by zero raises (as PyTorch's ZeroDivisionError) instead of trapping.
-void check_nonzero_divisor(const View& b, const char* name) {
-  if (is_floating_point(b.dtype)) return;
-  StridedLoop loop({&b});
-  bool zero = false;
-  EMBER_DISPATCH_ALL(b.dtype, name, [&] {
-    loop.for_each(
-        [&](char** p, const int64_t* s, int64_t n) {
-          for (int64_t i = 0; i < n; ++i)
-            if (*reinterpret_cast<const scalar_t*>(p[0] + i * s[0]) == scalar_t(0)) zero = true;
-        },
-        INT64_MAX);
-  });
-  EMBER_CHECK(!zero, Runtime, "[ember.", name, "] ZeroDivisionError: integer division by zero");
 }
 
 // x / y for y == -1 without the INT_MIN overflow (which traps on x86); nullopt otherwise.
