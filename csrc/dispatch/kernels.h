@@ -184,6 +184,7 @@ using NormFn = void (*)(const NormArgs&);
 
 #define EMBER_REDUCE_KERNELS(_) \
   _(sum, ReduceFn)              \
+  _(var, ReduceFn)              \
   _(any, ReduceFn)              \
   _(all, ReduceFn)              \
   _(prod, ReduceFn)             \

@@ -49,9 +49,8 @@ Tensor var_std(const Tensor& x, const DimList& dims, std::optional<double> corre
   Tensor out;
   {
     autograd::NoGradGuard g;
-    Tensor xd = x.detach();
-    Tensor centered = sub(xd, mean(xd, dims, true));
-    out = div(sum(mul(centered, centered), dims, keepdim), divisor);
+    // One fused pass: the kernel gives the sum of squared deviations per output.
+    out = div(run_reduction(var_stub, op, x.detach(), dims, keepdim, x.dtype(), 0), divisor);
     if (is_std) out = sqrt(out);
   }
   if (auto node = make_grad_node<VarStdBackward>(x)) {

@@ -63,6 +63,7 @@
 
 #define EMBER_CPU_ISA_REDUCE_KERNELS(_) \
   _(sum_kernel, ReduceFn)               \
+  _(var_kernel, ReduceFn)               \
   _(any_kernel, ReduceFn)               \
   _(all_kernel, ReduceFn)               \
   _(prod_kernel, ReduceFn)              \

@@ -143,6 +143,7 @@ void register_cpu_kernels() {
 
   // ---- reduce
   sum_stub.set(CPU, EMBER_ISA(sum_kernel));
+  var_stub.set(CPU, EMBER_ISA(var_kernel));
   any_stub.set(CPU, EMBER_ISA(any_kernel));
   all_stub.set(CPU, EMBER_ISA(all_kernel));
   prod_stub.set(CPU, EMBER_ISA(prod_kernel));

@@ -84,6 +84,55 @@ void sum_kernel(const ReduceArgs& a) {
   else sum_impl<false>(a);
 }
 
+// Sum of squared deviations from the mean (var/std divide it by n - correction): one pass over
+// memory. Each inner run is summarised (count, mean, m2) with a two-pass over the run, which is in
+// cache, and runs and blocks merge with Chan's formula in a fixed order.
+namespace {
+struct VarAcc {
+  double n = 0, mean = 0, m2 = 0;
+};
+inline VarAcc merge_var(const VarAcc& a, const VarAcc& b) {
+  if (a.n == 0) return b;
+  if (b.n == 0) return a;
+  const double n = a.n + b.n, delta = b.mean - a.mean;
+  return {n, a.mean + delta * (b.n / n), a.m2 + b.m2 + delta * delta * (a.n * b.n / n)};
+}
+template <class T> VarAcc run_var(const T* p, int64_t n, int64_t s) {
+  double lanes[8] = {};
+  int64_t i = 0;
+  if (s == 1)
+    for (; i + 8 <= n; i += 8)
+      for (int l = 0; l < 8; ++l) lanes[l] += double(opmath_t<T>(p[i + l]));
+  for (; i < n; ++i) lanes[0] += double(opmath_t<T>(p[i * s]));
+  double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  const double mean = sum / double(n);
+  double sq[8] = {};
+  i = 0;
+  if (s == 1)
+    for (; i + 8 <= n; i += 8)
+      for (int l = 0; l < 8; ++l) {
+        double d = double(opmath_t<T>(p[i + l])) - mean;
+        sq[l] += d * d;
+      }
+  for (; i < n; ++i) {
+    double d = double(opmath_t<T>(p[i * s])) - mean;
+    sq[0] += d * d;
+  }
+  return {double(n), mean, ((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]))};
+}
+}  // namespace
+
+void var_kernel(const ReduceArgs& a) {
+  EMBER_DISPATCH_FLOATING(a.in.dtype, "var", [&] {
+    using T = scalar_t;
+    T* out = reinterpret_cast<T*>(a.out.data);
+    reduce_each_output<T, VarAcc>(
+        a, VarAcc{},
+        [](const VarAcc& acc, const T* p, int64_t n, int64_t s, int64_t) { return merge_var(acc, run_var(p, n, s)); },
+        merge_var, [out](int64_t off, const VarAcc& acc) { out[off] = T(acc.m2); });
+  });
+}
+
 void prod_kernel(const ReduceArgs& a) {
   EMBER_DISPATCH_ALL(a.out.dtype, "prod", [&] {
     using out_t = scalar_t;
