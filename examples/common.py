@@ -2,6 +2,9 @@
 import os
 import sys
 
+import ember
+import ember.nn.functional as F
+
 FASHION_MNIST_DIRS = ["/usr/share/datasets/fashion-mnist", os.path.expanduser("~/.ember/data")]
 
 
@@ -43,3 +46,16 @@ def plot_curves(history, path):
     fig.tight_layout()
     fig.savefig(path)
     print(f"saved {path}")
+
+
+def evaluate(model, loader):
+    """(mean cross-entropy, accuracy) of a classifier over a loader, in eval mode without grad."""
+    model.eval()
+    correct, total, loss_sum = 0, 0, 0.0
+    with ember.no_grad():
+        for x, y in loader:
+            out = model(x)
+            loss_sum += F.cross_entropy(out, y, reduction="sum").item()
+            correct += (out.argmax(1) == y).sum().item()
+            total += y.shape[0]
+    return loss_sum / total, correct / total

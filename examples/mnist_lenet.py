@@ -14,7 +14,7 @@ import ember.nn.functional as F
 from ember.utils.data import DataLoader, TensorDataset
 from ember.vision import datasets
 
-from common import find_fashion_mnist, plot_curves, progress
+from common import evaluate, find_fashion_mnist, plot_curves, progress
 
 MEAN, STD = 0.2860, 0.3530
 
@@ -41,18 +41,6 @@ def tensors(ds, limit):
     n = min(limit or len(ds), len(ds))
     x = (ds.data[:n].float() / 255 - MEAN) / STD
     return TensorDataset(x.reshape(n, 1, 28, 28), ds.targets[:n])
-
-
-def evaluate(model, loader):
-    model.eval()
-    correct, total, loss_sum = 0, 0, 0.0
-    with torch.no_grad():
-        for x, y in loader:
-            out = model(x)
-            loss_sum += F.cross_entropy(out, y, reduction="sum").item()
-            correct += (out.argmax(1) == y).sum().item()
-            total += y.shape[0]
-    return loss_sum / total, correct / total
 
 
 def main():

@@ -17,7 +17,7 @@ import ember.nn.functional as F
 from ember.utils.data import DataLoader, TensorDataset
 from ember.vision import datasets, transforms
 
-from common import find_fashion_mnist, plot_curves, progress
+from common import evaluate, find_fashion_mnist, plot_curves, progress
 
 
 def load_data(data_root, limit):
@@ -52,18 +52,6 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.net(x)
-
-
-def evaluate(model, loader):
-    model.eval()
-    correct, total, loss_sum = 0, 0, 0.0
-    with torch.no_grad():
-        for x, y in loader:
-            out = model(x)
-            loss_sum += F.cross_entropy(out, y, reduction="sum").item()
-            correct += (out.argmax(1) == y).sum().item()
-            total += y.shape[0]
-    return loss_sum / total, correct / total
 
 
 def main():
