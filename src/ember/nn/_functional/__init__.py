@@ -1,0 +1,1 @@
+"""nn.functional families kept in their own files; functional.py re-exports them."""
