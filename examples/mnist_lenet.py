@@ -1,22 +1,15 @@
-"""LeNet-5 on Fashion-MNIST, a PyTorch script with `import ember as torch`.
+"""LeNet-5 on Fashion-MNIST: a PyTorch script that runs with `import ember as torch`.
 
     python examples/mnist_lenet.py [--epochs 3] [--data-root DIR] [--limit N] [--plot curves.png]
+                                   [--framework ember|torch]
 
 Data: the standard Fashion-MNIST IDX files (Debian: apt-get install dataset-fashion-mnist, or --data-root).
 """
-import argparse
-import sys
-import time
+from common import base_parser, fashion_mnist_or_exit, import_framework, normalize_images, train_classifier
 
-import ember as torch
-import ember.nn as nn
-import ember.nn.functional as F
-from ember.utils.data import DataLoader, TensorDataset
-from ember.vision import datasets
-
-from common import evaluate, find_fashion_mnist, plot_curves, progress
-
-MEAN, STD = 0.2860, 0.3530
+torch = import_framework()  # ember, unless --framework torch
+nn, F = torch.nn, torch.nn.functional
+DataLoader, TensorDataset = torch.utils.data.DataLoader, torch.utils.data.TensorDataset
 
 
 class LeNet(nn.Module):
@@ -37,53 +30,23 @@ class LeNet(nn.Module):
         return self.fc3(x)
 
 
-def tensors(ds, limit):
-    n = min(limit or len(ds), len(ds))
-    x = (ds.data[:n].float() / 255 - MEAN) / STD
-    return TensorDataset(x.reshape(n, 1, 28, 28), ds.targets[:n])
-
-
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p = base_parser(__doc__, epochs=3, batch_size=64, lr=1e-3)
     p.add_argument("--data-root", default=None)
     p.add_argument("--limit", type=int, default=0, help="use only the first N samples of each split")
-    p.add_argument("--plot", default=None)
-    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     torch.manual_seed(args.seed)
-    root = find_fashion_mnist(args.data_root)
-    if root is None:
-        sys.exit("Fashion-MNIST not found: apt-get install dataset-fashion-mnist, or pass --data-root")
-    train_set = tensors(datasets.FashionMNIST(root, train=True), args.limit)
-    test_set = tensors(datasets.FashionMNIST(root, train=False), args.limit)
-    print(f"data: Fashion-MNIST ({root}), {len(train_set)} train / {len(test_set)} test")
+    (xtr, ytr), (xte, yte), root = fashion_mnist_or_exit(args.data_root, args.limit)
+    train_set, test_set = (TensorDataset(torch.from_numpy(normalize_images(x)[:, None]), torch.from_numpy(y))
+                           for x, y in ((xtr, ytr), (xte, yte)))
+    print(f"{torch.__name__}: data Fashion-MNIST ({root}), {len(train_set)} train / {len(test_set)} test")
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
     test_loader = DataLoader(test_set, batch_size=1000)
     model = LeNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    history = {"train_loss": [], "test_loss": [], "test_acc": []}
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        start, running, batches = time.perf_counter(), 0.0, 0
-        for x, y in progress(train_loader, desc=f"epoch {epoch}"):
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            running += loss.item()
-            batches += 1
-        elapsed = time.perf_counter() - start
-        test_loss, test_acc = evaluate(model, test_loader)
-        for k, v in (("train_loss", running / batches), ("test_loss", test_loss), ("test_acc", test_acc)):
-            history[k].append(v)
-        print(f"epoch {epoch}: train loss {running / batches:.4f}  test loss {test_loss:.4f}  "
-              f"test accuracy {test_acc:.4f}  ({elapsed:.1f} s)")
-    print(f"final test accuracy: {history['test_acc'][-1]:.4f}")
+    history = train_classifier(torch, model, optimizer, train_loader, test_loader, args.epochs, args.quiet)
     if args.plot:
-        plot_curves(history, args.plot)
+        history.plot(args.plot)
 
 
 if __name__ == "__main__":
