@@ -75,7 +75,7 @@ def as_numpy(x):
         x = x.detach()
         if x.dtype == torch.bfloat16:
             x = x.float()
-        return x.numpy()
+        return x.numpy(force=True)  # force: torch returns ZeroTensor gradients for some ops (sgn)
     return np.asarray(x)
 
 

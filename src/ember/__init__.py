@@ -39,6 +39,15 @@ _export_ops()
 
 from ember import _tensor  # noqa: E402,F401  (Python-side Tensor methods: repr, ...)
 from ember._tensor import set_printoptions, get_printoptions, printoptions  # noqa: E402,F401
+from ember._dtype_info import finfo, iinfo  # noqa: E402,F401
+from ember._composite import *  # noqa: E402,F401,F403
+from ember._composite import install_tensor_methods as _install_composite_methods  # noqa: E402
+from ember._config import (compile, set_float32_matmul_precision, get_float32_matmul_precision,  # noqa: E402,F401
+                           use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                           is_deterministic_algorithms_warn_only_enabled, set_default_device, get_default_device)
+
+_install_composite_methods(Tensor)
+_tensor.keep_inplace_identity(Tensor)
 
 
 def is_tensor(obj):
@@ -66,7 +75,12 @@ _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "cuda", "distributed", "au
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
-        module = _importlib.import_module(f"ember.{name}")
+        try:
+            module = _importlib.import_module(f"ember.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"ember.{name}":
+                raise
+            raise AttributeError(f"module 'ember' has no attribute '{name}'") from None
         globals()[name] = module
         return module
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

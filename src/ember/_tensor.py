@@ -285,3 +285,28 @@ def _tensor_deepcopy(self, memo):
 
 Tensor.__reduce_ex__ = _tensor_reduce_ex
 Tensor.__deepcopy__ = _tensor_deepcopy
+
+
+# In-place methods return the very object they were called on, as in torch: `p.zero_() is p`, and
+# `module.weight = nn.init.xavier_uniform_(module.weight)` keeps the Parameter. The C++ binding returns
+# a fresh handle to the same tensor, so each one is wrapped here once, after every method exists.
+_INPLACE_DUNDERS = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__",
+                    "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__")
+
+
+def _returning_self(method):
+    def inplace(self, *args, **kwargs):
+        method(self, *args, **kwargs)
+        return self
+    inplace.__name__ = getattr(method, "__name__", "inplace")
+    inplace.__doc__ = getattr(method, "__doc__", None)
+    inplace._returns_self = True
+    return inplace
+
+
+def keep_inplace_identity(tensor_cls):
+    for name in dir(tensor_cls):
+        is_inplace = (name.endswith("_") and not name.startswith("_")) or name in _INPLACE_DUNDERS
+        method = getattr(tensor_cls, name)
+        if is_inplace and callable(method) and not getattr(method, "_returns_self", False):
+            setattr(tensor_cls, name, _returning_self(method))
