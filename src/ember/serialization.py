@@ -71,6 +71,9 @@ class _TorchName:
     def __repr__(self):
         return f"{self.module}.{self.name}"
 
+    def __call__(self, *args, **kwargs):  # callable only so the pickler accepts it in a reduce tuple
+        raise RuntimeError(f"{self} is a placeholder for torch's function in ember's pickles")
+
 
 _NAMES = {}
 
@@ -565,6 +568,13 @@ def _weights_only_error(full_path):
         "this class/function.")
 
 
+_TORCH_ONLY_DTYPES = {"uint16", "uint32", "uint64", "complex32", "complex64", "complex128", "cfloat", "cdouble",
+                      "chalf", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+                      "float8_e8m0fnu", "float4_e2m1fn_x2", "qint8", "quint8", "qint32", "quint4x2", "quint2x4",
+                      "bits8", "bits16", "bits1x8", "bits2x4", "bits4x2", "uint1", "uint2", "uint3", "uint4",
+                      "uint5", "uint6", "uint7", "int1", "int2", "int3", "int4", "int5", "int6", "int7"}
+
+
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file, load_storage, weights_only, **kwargs):
         super().__init__(file, **kwargs)
@@ -584,6 +594,8 @@ class _Unpickler(pickle.Unpickler):
         user = _user_globals()
         if key in user:
             return user[key]
+        if module == "torch" and name in _TORCH_ONLY_DTYPES:
+            raise RuntimeError(f"[ember.load] ember has no dtype torch.{name}")
         if self._weights_only:
             raise _weights_only_error(f"{module}.{name}")
         if module == "torch" or module.startswith("torch."):
