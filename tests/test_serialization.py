@@ -557,3 +557,18 @@ def test_pretrained_minilm_safetensors():
     emb = ember.nn.Embedding.from_pretrained(got[k])
     ids = ember.tensor([101, 7592, 2088, 102])
     np.testing.assert_array_equal(emb(ids).numpy(), ref[k][[101, 7592, 2088, 102]])
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_pickle_protocols_round_trip_through_torch(protocol):
+    sd = {"w": ember.arange(6.0).view(2, 3), "dt": ember.bfloat16, "size": ember.Size([1, 2])}
+    buf = io.BytesIO()
+    ember.save(sd, buf, pickle_protocol=protocol)
+    buf.seek(0)
+    # torch's weights_only unpickler knows protocol 2 only (its own protocol-4 files need this too)
+    got = torch.load(buf, weights_only=protocol == 2)
+    assert got["w"].tolist() == [[0, 1, 2], [3, 4, 5]] and got["dt"] is torch.bfloat16
+    assert got["size"] == torch.Size([1, 2])
+    buf.seek(0)
+    back = ember.load(buf)
+    assert back["w"].tolist() == [[0, 1, 2], [3, 4, 5]] and back["dt"] is ember.bfloat16
