@@ -10,10 +10,9 @@ atomic (temporary file, fsync, rename). The C++ side is `ember::load_safetensors
 `ember::save_safetensors` (include/ember/serialize.h).
 """
 import json
+import math
 import os
 import struct
-
-import numpy as np
 
 from ember import _C
 
@@ -123,7 +122,7 @@ def _parse_header(head, data_bytes):
             raise SafetensorError(f"[ember.safetensors] tensor {name!r} has data_offsets [{begin}, {end}] outside "
                                   f"the {data_bytes} data bytes (truncated file?)")
         dtype = _FROM_CODE[code]
-        if end - begin != int(np.prod(shape, dtype=np.int64)) * _ITEMSIZE[dtype]:
+        if end - begin != math.prod(shape) * _ITEMSIZE[dtype]:
             raise SafetensorError(f"[ember.safetensors] tensor {name!r} spans {end - begin} bytes, which does not "
                                   f"match its dtype {code} and shape {shape}")
         entries[name] = (dtype, tuple(shape), begin, end)
