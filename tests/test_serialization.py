@@ -572,3 +572,38 @@ def test_pickle_protocols_round_trip_through_torch(protocol):
     buf.seek(0)
     back = ember.load(buf)
     assert back["w"].tolist() == [[0, 1, 2], [3, 4, 5]] and back["dt"] is ember.bfloat16
+
+
+class _V3Pickler(serialization._Pickler):
+    """Writes tensors the way torch does for dtypes without a legacy storage class: an
+    UntypedStorage (numel in bytes) rebuilt by _rebuild_tensor_v3 with the dtype."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, ember.Tensor):
+            ref = self._storage_ref(obj)
+            tag, _, key, location, numel = ref.pid
+            ref.pid = (tag, serialization._torch_name("torch.storage", "UntypedStorage"), key, location,
+                       numel * obj.element_size())
+            return (serialization._torch_name("torch._utils", "_rebuild_tensor_v3"),
+                    (ref, obj.storage_offset(), tuple(obj.size()), tuple(obj.stride()), obj.requires_grad,
+                     collections.OrderedDict(), obj.dtype))
+        return super().reducer_override(obj)
+
+
+def test_untyped_storage_v3_form_both_ways(monkeypatch):
+    base = ember.arange(12.0).view(3, 4)
+    sd = {"base": base, "view": base[1:, 1::2], "bf": ember.tensor([1.5, -2.0], dtype=ember.bfloat16)}
+    monkeypatch.setattr(serialization, "_Pickler", _V3Pickler)
+    buf = io.BytesIO()
+    ember.save(sd, buf)
+    monkeypatch.undo()
+    assert b"_rebuild_tensor_v3" in zipfile.ZipFile(buf).read("archive/data.pkl")
+    buf.seek(0)
+    ref = torch.load(buf)  # torch reads the v3 form
+    buf.seek(0)
+    got = ember.load(buf)
+    for k in sd:
+        _same(got[k], ref[k])
+        np.testing.assert_array_equal(_np(got[k]), _np(sd[k]))
+    got["base"][1, 1] = 100.0
+    assert got["view"][0, 0].item() == 100.0
