@@ -99,6 +99,13 @@ def test_ember_save_is_byte_identical_to_torch_save(tmp_path):
     assert zipfile.ZipFile(tmp_path / "e" / "model.ckpt.pt").namelist()[0] == "model.ckpt/data.pkl"
 
 
+def test_disable_byteorder_record_matches_torch():
+    tb, eb = io.BytesIO(), io.BytesIO()
+    torch.save({"x": torch.arange(3)}, tb, _disable_byteorder_record=True)
+    ember.save({"x": ember.arange(3)}, eb, _disable_byteorder_record=True)
+    assert eb.getvalue() == tb.getvalue()
+
+
 def test_record_starting_like_a_data_descriptor_matches_torch():
     # torch's writer folds in a CRC when a record's data begins with the descriptor signature
     raw = np.frombuffer(b"PK\x07\x08abcdefgh", dtype=np.uint8).copy()

@@ -430,6 +430,8 @@ class _ZipWriter:
 
     def finish(self):
         self.write_record("version", b"3\n")
+        if "byteorder" not in self.names:  # torch's writer adds it at the end when the caller did not
+            self.write_record("byteorder", sys.byteorder.encode())
         self.write_record(".data/serialization_id", _C._serialization_id(self.names, self.crcs).encode())
         cd_start = self.pos
         for full, crc, size, offset in self.entries:
@@ -459,7 +461,7 @@ def _storage_bytes(t):
     return _C._storage_bytes(t)
 
 
-def _write_checkpoint(obj, f, archive_name, pickle_protocol):
+def _write_checkpoint(obj, f, archive_name, pickle_protocol, byteorder=True):
     buf = io.BytesIO()
     pickler = _Pickler(buf, pickle_protocol)
     pickler.dump(obj)
@@ -467,7 +469,8 @@ def _write_checkpoint(obj, f, archive_name, pickle_protocol):
     zw.write_record("data.pkl", buf.getvalue())
     zw.write_record(".format_version", b"1")
     zw.write_record(".storage_alignment", str(_ALIGNMENT).encode())
-    zw.write_record("byteorder", sys.byteorder.encode())
+    if byteorder:
+        zw.write_record("byteorder", sys.byteorder.encode())
     for key, t in pickler.storages.items():
         zw.write_record(f"data/{key}", _storage_bytes(t))
     zw.finish()
@@ -517,12 +520,12 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
         raise NotImplementedError("[ember.save] the legacy (pre-1.6) format is not written; ember.load reads it")
     if isinstance(f, (str, os.PathLike)):
         name = _archive_name(os.fspath(f))
-        _atomic_write(f, lambda fh: _write_checkpoint(obj, fh, name, pickle_protocol))
+        _atomic_write(f, lambda fh: _write_checkpoint(obj, fh, name, pickle_protocol, not _disable_byteorder_record))
         return
     if not hasattr(f, "write"):
         raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' attribute, "
                              f"got {type(f).__name__}")
-    _write_checkpoint(obj, f, "archive", pickle_protocol)
+    _write_checkpoint(obj, f, "archive", pickle_protocol, not _disable_byteorder_record)
     if hasattr(f, "flush"):
         f.flush()
 
