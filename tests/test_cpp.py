@@ -80,3 +80,32 @@ def test_cpp_example_train_linear(installed_ember):
     build_dir = installed_ember("examples/cpp", "example_cpp")
     out = _run([_exe(build_dir, "train_linear")], timeout=120)
     assert "converged" in out, out
+
+
+def test_cpp_safetensors(installed_ember, tmp_path):
+    """C++ loads a safetensors file written by Python and writes one Python (and the safetensors
+    package, when installed) reads back."""
+    import numpy as np
+
+    import ember
+    from ember.utils import safetensors as est
+
+    src, out = tmp_path / "from_python.safetensors", tmp_path / "from_cpp.safetensors"
+    est.save_file({"w": ember.arange(6, dtype=ember.float32).view(2, 3), "ids": ember.tensor([-3, 0, 7]),
+                   "h": ember.tensor([0.5, -2.0], dtype=ember.float16),
+                   "b": ember.tensor([1.5, -3.0], dtype=ember.bfloat16),
+                   "flags": ember.tensor([True, False, True]), "d": ember.tensor(2.25, dtype=ember.float64)},
+                  str(src), metadata={"format": "pt"})
+    build_dir = installed_ember("tests/cpp", "tests_cpp")
+    log = _run([_exe(build_dir, "test_serialize"), str(src), str(out)], timeout=120)
+    assert " 0 failed" in log, log
+    with est.safe_open(str(out), framework="pt") as f:
+        assert f.metadata() == {"writer": "ember c++", "note": "quote\" and \\ and \n"}
+        got = {k: f.get_tensor(k) for k in f.keys()}
+    np.testing.assert_array_equal(got["cpp.weight"].numpy(), np.arange(12.0).reshape(3, 4).T)
+    assert got["cpp.weight"].dtype == ember.float64
+    assert got["cpp.count"].tolist() == [42, 42] and got["cpp.count"].dtype == ember.int32
+    assert tuple(got["cpp.empty"].shape) == (0, 5)
+    assert got["cpp.u8"].tolist() == [250, 251, 252, 253, 254, 255]
+    # byte-identical to what ember's Python writer makes for the same tensors and metadata
+    assert out.read_bytes() == est.save(got, metadata={"writer": "ember c++", "note": "quote\" and \\ and \n"})

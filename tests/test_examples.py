@@ -67,7 +67,7 @@ def last_number(out, prefix):
     return [float(tok.strip(",/")) for tok in line.replace("/", " ").split() if tok.strip(",").replace(".", "").isdigit()]
 
 
-@pytest.mark.parametrize("script", ["mnist_mlp.py", "mnist_lenet.py"])
+@pytest.mark.parametrize("script", ["mnist_mlp.py", "mnist_lenet.py", "lstm_classifier.py"])
 def test_fashion_classifiers_train_and_evaluate(script, fashion_root):
     out = run_example(script, "--data-root", fashion_root, "--epochs", "2")
     assert "600 train / 200 test" in out
@@ -105,6 +105,12 @@ def test_linear_regression_close_to_least_squares():
     exact = last_number(out, "least-squares test R^2")[-1]
     learned = last_number(out, "final test R^2")[-1]
     assert learned > exact - 0.1, out
+
+
+def test_transformer_learns_to_reverse():
+    out = run_example("transformer_seq.py", "--epochs", "3", "--train-size", "3000", "--seq-len", "8")
+    token_acc = last_number(out, "final token accuracy")[0]
+    assert token_acc > 0.9, out  # chance is 0.1
 
 
 @pytest.mark.parametrize("script", ["mnist_mlp.py", "gan_2d.py"])

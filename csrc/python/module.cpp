@@ -51,4 +51,5 @@ PYBIND11_MODULE(_C, m) {
   bind_sort(ops, cls);
   bind_nn(m, cls);
   bind_autograd(m, cls);
+  bind_serialize(m, cls);
 }

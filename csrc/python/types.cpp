@@ -201,12 +201,10 @@ void bind_types(py::module_& m) {
         return s + ")";
       })
       .def("__eq__", [](const PyDevice& a, py::object b) {
-        try {
-          Device o = device_from_py(b);
-          return a.device.type == o.type && a.device.index == o.index;
-        } catch (...) {
-          return false;
-        }
+        // Only devices compare equal (torch: device("cpu") == "cpu" is False).
+        if (!py::isinstance<PyDevice>(b)) return false;
+        const Device& o = b.cast<PyDevice&>().device;
+        return a.device.type == o.type && a.device.index == o.index;
       })
       .def("__hash__", [](const PyDevice& d) { return py::hash(py::str(d.device.str())); })
       .def("__reduce__", [](const PyDevice& d) {

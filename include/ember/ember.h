@@ -11,6 +11,7 @@
 #include "ember/parallel.h"
 #include "ember/random.h"
 #include "ember/scalar.h"
+#include "ember/serialize.h"
 #include "ember/shape.h"
 #include "ember/tensor.h"
 #include "ember/version.h"

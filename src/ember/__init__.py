@@ -73,7 +73,15 @@ _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "cuda", "distributed", "au
                     "jit", "onnx", "profiler"}
 
 
+# Loaded on first use (ember.serialization pulls in zipfile and the pickler).
+_LAZY_ATTRS = {"save": "ember.serialization", "load": "ember.serialization"}
+
+
 def __getattr__(name):
+    if name in _LAZY_ATTRS:
+        value = getattr(_importlib.import_module(_LAZY_ATTRS[name]), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_SUBMODULES:
         try:
             module = _importlib.import_module(f"ember.{name}")

@@ -287,6 +287,38 @@ Tensor.__reduce_ex__ = _tensor_reduce_ex
 Tensor.__deepcopy__ = _tensor_deepcopy
 
 
+# ---- CUDA requests without a CUDA backend raise torch's AssertionError (also a RuntimeError)
+_C_to = Tensor.to
+_C_cuda = Tensor.cuda
+
+
+def _no_cuda(err):
+    if "not compiled with CUDA" in str(err):
+        from ember.cuda import _CudaNotCompiled
+        raise _CudaNotCompiled(str(err)) from None
+    raise err
+
+
+def _tensor_to(self, *args, **kwargs):
+    try:
+        return _C_to(self, *args, **kwargs)
+    except RuntimeError as e:
+        _no_cuda(e)
+
+
+def _tensor_cuda(self, device=None, non_blocking=False, **kwargs):
+    try:
+        return _C_cuda(self, device, non_blocking)
+    except RuntimeError as e:
+        _no_cuda(e)
+
+
+_tensor_to.__doc__ = _C_to.__doc__
+_tensor_cuda.__doc__ = _C_cuda.__doc__
+Tensor.to = _tensor_to
+Tensor.cuda = _tensor_cuda
+
+
 # In-place methods return the very object they were called on, as in torch: `p.zero_() is p`, and
 # `module.weight = nn.init.xavier_uniform_(module.weight)` keeps the Parameter. The C++ binding returns
 # a fresh handle to the same tensor, so each one is wrapped here once, after every method exists.

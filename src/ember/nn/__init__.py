@@ -5,3 +5,5 @@ from ember.nn.modules import Module, Container, Sequential, ModuleList, ModuleDi
     ParameterDict  # noqa: F401
 from ember.nn import functional, init, utils  # noqa: F401
 from ember.nn import parameter  # noqa: F401
+from ember.nn import parallel  # noqa: F401,E402
+from ember.nn.parallel import DataParallel  # noqa: F401,E402
