@@ -1,0 +1,128 @@
+"""DataLoader throughput: ember vs torch.utils.data in one process, synthetic 3x32x32 float32 images
+(held in one NumPy array, one sample per __getitem__, default collate), batch 64, num_workers 0/1/2.
+ember is timed with batches through shared memory (the default) and, for comparison, with the old
+pickled path. Then: does a 2-worker ember loader keep a LeNet training step fed?
+
+    python benchmarks/bench_data.py [--samples 8192] [--repeats 3]
+
+Figures: batches/s in steady state (first batch excluded, so worker start-up is not counted) and
+per epoch including start-up; medians over repeats.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+import ember
+from harness import machine, table
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+from ember.utils.data import DataLoader, Dataset  # noqa: E402
+from ember.utils.data._utils import shm as _shm  # noqa: E402
+
+
+class EmberImages(Dataset):
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return ember.from_numpy(self.x[i]), int(self.y[i])
+
+
+class TorchImages(torch.utils.data.Dataset):
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.x[i]), int(self.y[i])
+
+
+def epoch(loader):
+    start = time.perf_counter()
+    first = None
+    n = 0
+    for xb, yb in loader:
+        if first is None:
+            first = time.perf_counter()
+        n += 1
+    end = time.perf_counter()
+    return (n - 1) / (end - first), n / (end - start)
+
+
+def measure(make, repeats):
+    runs = [epoch(make()) for _ in range(repeats)]
+    return float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
+
+
+def lenet_step_time(steps=30):
+    from ember.vision.models import LeNet
+    model = LeNet(in_channels=3)
+    opt = ember.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = ember.randn(64, 3, 32, 32)
+    y = ember.randint(0, 10, (64,))
+    loss_fn = ember.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    times = []
+    for _ in range(steps):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", type=int, default=8192)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((args.samples, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, 10, args.samples)
+    eds, tds = EmberImages(x, y), TorchImages(x, y)
+    print(f"machine: {machine()}, {os.cpu_count()} CPUs; {args.samples} samples of 3x32x32 float32, batch 64")
+    rows = []
+    shm_available = _shm.available
+    results = {}
+    for nw in (0, 1, 2):
+        kw = {"batch_size": 64, "shuffle": True, "num_workers": nw}
+        t_steady, t_epoch = measure(lambda: torch.utils.data.DataLoader(tds, **kw), args.repeats)
+        e_steady, e_epoch = measure(lambda: DataLoader(eds, **kw), args.repeats)
+        row = [nw, f"{t_steady:.0f}", f"{e_steady:.0f}", f"{e_steady / t_steady:.2f}"]
+        if nw > 0:
+            _shm.available = lambda: False
+            try:
+                p_steady, _ = measure(lambda: DataLoader(eds, **kw), args.repeats)
+            finally:
+                _shm.available = shm_available
+            row.append(f"{p_steady:.0f}")
+        else:
+            row.append("-")
+        row += [f"{t_epoch:.0f}", f"{e_epoch:.0f}"]
+        rows.append(row)
+        results[nw] = e_steady
+    print(table(rows, ["workers", "torch b/s", "ember b/s (shm)", "ember/torch", "ember b/s (pickled)",
+                       "torch b/s incl. start", "ember b/s incl. start"]))
+    step = lenet_step_time()
+    print(f"\nLeNet (3x32x32) SGD training step, batch 64, ember, {ember.get_num_threads()} threads: "
+          f"{step * 1e3:.2f} ms -> needs {1 / step:.0f} batches/s; 2-worker loader gives {results[2]:.0f} b/s "
+          f"({'keeps it fed' if results[2] > 1 / step else 'does NOT keep up'}, x{results[2] * step:.1f})")
+
+
+if __name__ == "__main__":
+    main()
