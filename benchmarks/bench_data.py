@@ -63,6 +63,35 @@ def measure(make, repeats):
     return float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
 
 
+def handoff_cost(repeats=200):
+    """Per-batch cost (then reading the images once) of handing a collated batch (64x3x32x32 float32 + 64 int64) from worker to main,
+    both halves run in this process: shared memory (write segment, map, wrap) vs pickling."""
+    import pickle
+    from ember.utils.data._utils import worker as _worker
+    batch = [ember.randn(64, 3, 32, 32), ember.arange(64)]
+    writer, reader = _shm.Writer(_shm.new_prefix(), 0), _shm.Reader(1)
+
+    def via_shm():  # as in the loader: a released segment goes back to the worker with its next index
+        out = reader.unpack(writer.pack(batch))
+        out[0].sum()
+        del out
+        writer.release(reader.take_freed(0))
+
+    def via_pickle():
+        out = _worker.unpack(pickle.loads(pickle.dumps(_worker.pack(batch), protocol=pickle.HIGHEST_PROTOCOL)))
+        out[0].sum()
+
+    res = []
+    for fn in (via_shm, via_pickle):
+        fn()
+        t = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        res.append((time.perf_counter() - t) / repeats)
+    _shm.cleanup(writer.prefix)
+    return res
+
+
 def lenet_step_time(steps=30):
     from ember.vision.models import LeNet
     model = LeNet(in_channels=3)
@@ -118,6 +147,9 @@ def main():
         results[nw] = e_steady
     print(table(rows, ["workers", "torch b/s", "ember b/s (shm)", "ember/torch", "ember b/s (pickled)",
                        "torch b/s incl. start", "ember b/s incl. start"]))
+    t_shm, t_pickle = handoff_cost()
+    print(f"\nhand-off of one batch (786 KB), both halves in one process: shared memory {t_shm * 1e6:.0f} us, "
+          f"pickled {t_pickle * 1e6:.0f} us")
     step = lenet_step_time()
     print(f"\nLeNet (3x32x32) SGD training step, batch 64, ember, {ember.get_num_threads()} threads: "
           f"{step * 1e3:.2f} ms -> needs {1 / step:.0f} batches/s; 2-worker loader gives {results[2]:.0f} b/s "

@@ -228,6 +228,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             ctx = multiprocessing.get_context(ctx)
         self._shutdown = False
         self._shm_prefix = _shm.new_prefix() if _shm.available() else None
+        self._shm_reader = _shm.Reader(self._num_workers) if self._shm_prefix is not None else None
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
@@ -266,8 +267,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return_idx, return_data = self._get_data()
                 if isinstance(return_idx, _worker._ResumeIteration):
                     resume -= 1
-                else:
-                    _discard(return_data)
+                elif isinstance(return_data, _shm.ShmBatch):
+                    self._shm_reader.discard(return_data)
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
 
@@ -347,7 +348,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
-        self._index_queues[worker_queue_idx].put((self._send_idx, index))
+        freed = self._shm_reader.take_freed(worker_queue_idx) if self._shm_reader is not None else None
+        self._index_queues[worker_queue_idx].put((self._send_idx, index, freed) if freed else (self._send_idx, index))
         self._task_info[self._send_idx] = (worker_queue_idx,)
         self._tasks_outstanding += 1
         self._send_idx += 1
@@ -358,7 +360,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if not self._persistent_workers:
                 self._shutdown_workers()
             data.reraise()
-        data = _shm.unpack(data) if isinstance(data, _shm.ShmBatch) else _worker.unpack(data)
+        data = self._shm_reader.unpack(data) if isinstance(data, _shm.ShmBatch) else _worker.unpack(data)
         return _pin(data) if self._pin_memory else data
 
     def _mark_worker_as_unavailable(self, worker_id, shutdown=False):
@@ -413,15 +415,6 @@ def _pin(data):
             return x.pin_memory()
         return x
     return _shm._replace(data, pin)
-
-
-def _discard(data):
-    """Unlink the segment of a batch that is dropped without being handed out."""
-    if isinstance(data, _shm.ShmBatch):
-        try:
-            os.unlink(os.path.join(_shm.SHM_DIR, data.name))
-        except FileNotFoundError:
-            pass
 
 
 def _stop_and_clean(workers, done_event, shm_prefix):

@@ -227,9 +227,11 @@ def worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_
                 continue
             if r is None:
                 break
+            if len(r) > 2 and writer is not None:
+                writer.release(r[2])  # shared-memory segments the main process is done with
             if done_event.is_set() or iteration_end:
                 continue
-            idx, index = r
+            idx, index = r[0], r[1]
             if init_exception is not None:
                 data = init_exception
                 init_exception = None
