@@ -6,7 +6,7 @@ pickled path. Then: does a 2-worker ember loader keep a LeNet training step fed?
     python benchmarks/bench_data.py [--samples 8192] [--repeats 3]
 
 Figures: batches/s in steady state (first batch excluded, so worker start-up is not counted) and
-per epoch including start-up; medians over repeats.
+per epoch including start-up; medians over repeats, the loaders' epochs interleaved.
 """
 import argparse
 import os
@@ -56,11 +56,6 @@ def epoch(loader):
         n += 1
     end = time.perf_counter()
     return (n - 1) / (end - first), n / (end - start)
-
-
-def measure(make, repeats):
-    runs = [epoch(make()) for _ in range(repeats)]
-    return float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs]))
 
 
 def handoff_cost(repeats=200):
@@ -118,7 +113,7 @@ def lenet_step_time(steps=30):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=8192)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((args.samples, 3, 32, 32)).astype(np.float32)
@@ -128,21 +123,25 @@ def main():
     rows = []
     shm_available = _shm.available
     results = {}
+
     for nw in (0, 1, 2):
         kw = {"batch_size": 64, "shuffle": True, "num_workers": nw}
-        t_steady, t_epoch = measure(lambda: torch.utils.data.DataLoader(tds, **kw), args.repeats)
-        e_steady, e_epoch = measure(lambda: DataLoader(eds, **kw), args.repeats)
-        row = [nw, f"{t_steady:.0f}", f"{e_steady:.0f}", f"{e_steady / t_steady:.2f}"]
+        makers = {"torch": lambda: torch.utils.data.DataLoader(tds, **kw), "ember": lambda: DataLoader(eds, **kw)}
         if nw > 0:
-            _shm.available = lambda: False
-            try:
-                p_steady, _ = measure(lambda: DataLoader(eds, **kw), args.repeats)
-            finally:
-                _shm.available = shm_available
-            row.append(f"{p_steady:.0f}")
-        else:
-            row.append("-")
-        row += [f"{t_epoch:.0f}", f"{e_epoch:.0f}"]
+            makers["pickled"] = makers["ember"]  # with _shm.available() False: batches pickled
+        runs = {k: [] for k in makers}
+        for _ in range(args.repeats):  # interleaved, so load changes on the machine hit all alike
+            for k, make in makers.items():
+                if k == "pickled":
+                    _shm.available = lambda: False
+                try:
+                    runs[k].append(epoch(make()))
+                finally:
+                    _shm.available = shm_available
+        med = {k: (float(np.median([r[0] for r in v])), float(np.median([r[1] for r in v]))) for k, v in runs.items()}
+        (t_steady, t_epoch), (e_steady, e_epoch) = med["torch"], med["ember"]
+        row = [nw, f"{t_steady:.0f}", f"{e_steady:.0f}", f"{e_steady / t_steady:.2f}",
+               f"{med['pickled'][0]:.0f}" if nw > 0 else "-", f"{t_epoch:.0f}", f"{e_epoch:.0f}"]
         rows.append(row)
         results[nw] = e_steady
     print(table(rows, ["workers", "torch b/s", "ember b/s (shm)", "ember/torch", "ember b/s (pickled)",

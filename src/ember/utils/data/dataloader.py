@@ -388,6 +388,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._worker_result_queue.close()
         finally:
             self._finalizer()
+            if self._shm_reader is not None:
+                self._shm_reader.maps.clear()  # live tensors keep their own mapping
 
     def __del__(self):
         try:

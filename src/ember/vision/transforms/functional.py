@@ -65,10 +65,8 @@ def from_array(arr, kind):
         return t.to(kind[1]) if t.dtype != kind[1] else t
     if kind[0] == "pil":
         from PIL import Image
-        if arr.shape[2] == 1:
-            return Image.fromarray(arr[:, :, 0], mode=None if kind[1] == "1" else kind[1]).convert(kind[1]) \
-                if kind[1] not in ("L", "I", "F", "I;16") else Image.fromarray(arr[:, :, 0])
-        return Image.fromarray(arr)
+        img = Image.fromarray(np.ascontiguousarray(arr[:, :, 0] if arr.shape[2] == 1 else arr))
+        return img.convert(kind[1]) if kind[1] in ("1", "LA", "RGBA", "RGB", "L") and img.mode != kind[1] else img
     return arr[:, :, 0] if kind[1] == 2 else arr
 
 
