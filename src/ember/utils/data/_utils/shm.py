@@ -152,8 +152,10 @@ class Reader:
         self.freed = [[] for _ in range(num_workers)]
 
     def take_freed(self, worker_id):
-        out = self.freed[worker_id]
-        self.freed[worker_id] = []
+        # pop from the same list (finalizers hold its append); each pop is atomic under the GIL
+        lst, out = self.freed[worker_id], []
+        while lst:
+            out.append(lst.pop())
         return out
 
     def discard(self, batch):
