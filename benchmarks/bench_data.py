@@ -59,8 +59,9 @@ def epoch(loader):
 
 
 def handoff_cost(repeats=200):
-    """Per-batch cost (then reading the images once) of handing a collated batch (64x3x32x32 float32 + 64 int64) from worker to main,
-    both halves run in this process: shared memory (write segment, map, wrap) vs pickling."""
+    """Per-batch cost of handing a collated batch (64x3x32x32 float32 + 64 int64) from worker to main
+    and reading it once, both halves run in this process: shared memory (write a reused segment,
+    wrap) vs pickling."""
     import pickle
     from ember.utils.data._utils import worker as _worker
     batch = [ember.randn(64, 3, 32, 32), ember.arange(64)]

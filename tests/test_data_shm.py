@@ -7,7 +7,6 @@ import gc
 import os
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest

@@ -3,9 +3,9 @@
 With num_workers > 0 each worker is a multiprocessing process (the platform's default start method
 unless multiprocessing_context says otherwise) that receives batch indices on its own queue and
 hands batches back on one shared result queue; the main process hands them out in sampler order
-(in_order=True) or as they arrive. Tensors travel through shared memory (/dev/shm files, one per
-batch, see _utils/shm.py): the queue carries only metadata, and the main process wraps the mapped
-memory without copying. Without /dev/shm, batches are pickled.
+(in_order=True) or as they arrive. Tensors travel through shared memory (/dev/shm segments reused
+once a batch's tensors have died, see _utils/shm.py): the queue carries only metadata, and the main
+process wraps the mapped memory without copying. Without /dev/shm, batches are pickled.
 """
 import itertools
 import multiprocessing
@@ -396,8 +396,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._shutdown_workers()
         except Exception:
             pass
-
-
 
 
 def _cuda_available():

@@ -6,7 +6,8 @@ name, and for each tensor its dtype, shape and offset. The main process maps a s
 it sees it, unlinks its name at once (the mappings outlive the name on Linux) and wraps each tensor
 with NumPy + ember.from_numpy without a copy. When every tensor of a batch has died, the segment's
 name goes back to its worker with the next index it is sent, and the worker writes a later batch into
-it: pages are faulted in once per segment, not once per batch. Files are named <prefix>_<worker>_<n> with a prefix unique to one DataLoader iterator, so
+it: pages are faulted in once per segment, not once per batch. Files are named
+<prefix>_<worker>_<n> with a prefix unique to one DataLoader iterator, so
 whatever a shutdown leaves behind (batches still queued at an early break, an exception, a killed
 worker) is removed by unlinking <prefix>_* once the workers have stopped. No
 multiprocessing.shared_memory, hence no resource_tracker bookkeeping or warnings. Where /dev/shm is
