@@ -195,7 +195,7 @@ TORCHVISION_KEYS = {
                      ["features.18.0.weight", "features.18.1.weight", "features.18.1.bias",
                       "features.18.1.running_mean", "features.18.1.running_var",
                       "features.18.1.num_batches_tracked", "classifier.1.weight", "classifier.1.bias"]),
-    "vgg16_bn": (None, ["features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
+    "vgg16_bn": (97, ["features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
                         "features.1.running_mean", "features.1.running_var", "features.1.num_batches_tracked",
                         "features.3.weight"],
                  ["features.41.num_batches_tracked", "classifier.0.weight", "classifier.0.bias",
