@@ -77,7 +77,10 @@ Tensor layer_norm(const Tensor& input, IntList normalized_shape, const Tensor& w
   Dtype dt = compute_dtype(input.dtype());
   Tensor x2 = view(prep(input, dt), {rows, d});
   Tensor w = prep(weight, dt), b = prep(bias, dt);
-  Tensor y = empty({rows, d}, TensorOptions(dt).device(input.device()));
+  // y is allocated in the input's shape (not a view of a 2-D buffer): an in-place op on the output
+  // (ReLU(inplace=True)) must find this op's node as its base history, not an empty one.
+  Tensor y_full = empty(input.sizes(), TensorOptions(dt).device(input.device()));
+  Tensor y = view(y_full, {rows, d});
   Tensor m = empty({rows}, TensorOptions(dt).device(input.device())), r = empty({rows}, TensorOptions(dt).device(input.device()));
   if (rows && d) {
     NormArgs a;
@@ -90,7 +93,7 @@ Tensor layer_norm(const Tensor& input, IntList normalized_shape, const Tensor& w
     a.eps = eps;
     layer_norm_forward_stub.get(input.device().type, dt)(a);
   }
-  Tensor out = to_dtype(reshape(y, input.sizes()), input.dtype());
+  Tensor out = to_dtype(y_full, input.dtype());
   if (auto node = make_grad_node<NativeLayerNormBackward0>(input, weight, bias)) {
     node->input = SavedTensor(input);
     if (weight.defined()) node->weight = SavedTensor(weight);
@@ -156,7 +159,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                 "[ember.batch_norm] running_mean and running_var must be defined in evaluation mode");
   Dtype dt = compute_dtype(input.dtype());
   Tensor x3 = view(prep(input, dt), {n, c, s});
-  Tensor y = empty({n, c, s}, TensorOptions(dt).device(input.device()));
+  Tensor y_full = empty(input.sizes(), TensorOptions(dt).device(input.device()));  // not a view: see layer_norm
+  Tensor y = view(y_full, {n, c, s});
   Tensor m, r;
   if (training) {
     m = empty({c}, TensorOptions(dt).device(input.device()));
@@ -189,7 +193,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     mul_(rv, 1.0 - momentum);
     add_(rv, to_dtype(unbiased, rv.dtype()), momentum);
   }
-  Tensor out = to_dtype(reshape(y, input.sizes()), input.dtype());
+  Tensor out = to_dtype(y_full, input.dtype());
   if (auto node = make_grad_node<NativeBatchNormBackward0>(input, weight, bias)) {
     node->input = SavedTensor(input);
     if (weight.defined()) node->weight = SavedTensor(weight);

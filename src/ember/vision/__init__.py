@@ -1,2 +1,2 @@
 """ember.vision: torchvision's datasets, transforms, models and utils for ember tensors."""
-from ember.vision import datasets, transforms  # noqa: F401
+from ember.vision import datasets, models, transforms, utils  # noqa: F401

@@ -2,15 +2,20 @@
 
 With num_workers > 0 each worker is a multiprocessing process (the platform's default start method
 unless multiprocessing_context says otherwise) that receives batch indices on its own queue and
-puts pickled batches on one shared result queue; the main process hands them out in sampler order
-(in_order=True) or as they arrive. Shared-memory tensor passing is a later improvement.
+hands batches back on one shared result queue; the main process hands them out in sampler order
+(in_order=True) or as they arrive. Tensors travel through shared memory (/dev/shm segments reused
+once a batch's tensors have died, see _utils/shm.py): the queue carries only metadata, and the main
+process wraps the mapped memory without copying. Without /dev/shm, batches are pickled.
 """
 import itertools
 import multiprocessing
 import os
 import queue
+import warnings
+import weakref
 
-from ember.utils import _random
+from ember.utils.data._utils import shm as _shm
+from ember.utils.data._utils import torch_rng
 from ember.utils.data._utils import worker as _worker
 from ember.utils.data._utils.collate import default_collate, default_convert
 from ember.utils.data.dataset import IterableDataset
@@ -30,8 +35,8 @@ class _InfiniteConstantSampler(Sampler):
 class DataLoader:
     """Iterate over a dataset in batches. Arguments and defaults follow torch.utils.data.DataLoader.
 
-    Seeded shuffling is deterministic for a given ember seed / generator, but the order differs from
-    torch's (ember draws permutations from NumPy's PCG64, torch from mt19937).
+    Seeded shuffling gives torch's order: after ember.manual_seed(s) (or with a generator seeded s) the
+    batches come in the order torch.utils.data gives after torch.manual_seed(s), see _utils/torch_rng.py.
     """
 
     __initialized = False
@@ -167,9 +172,17 @@ class _BaseDataLoaderIter:
         self._collate_fn = loader.collate_fn
         self._generator = loader.generator
         self._sampler_iter = iter(self._index_sampler)
-        self._base_seed = _random.random_seed(loader.generator)
+        self._base_seed = torch_rng.random_seed(loader.generator)  # drawn before the sampler's, as torch
         self._num_yielded = 0
         self._loader = loader
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
+                          f"ignore pin_memory_device='{loader.pin_memory_device}'.", stacklevel=3)
+        accelerator = _cuda_available()
+        if loader.pin_memory and not accelerator:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=3)
+        self._pin_memory = loader.pin_memory and accelerator
 
     def __iter__(self):
         return self
@@ -198,7 +211,8 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
     def _next_data(self):
         index = self._next_index()
-        return self._fetcher.fetch(index)
+        data = self._fetcher.fetch(index)
+        return _pin(data) if self._pin_memory else data
 
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
@@ -213,6 +227,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         elif isinstance(ctx, str):
             ctx = multiprocessing.get_context(ctx)
         self._shutdown = False
+        self._shm_prefix = _shm.new_prefix() if _shm.available() else None
+        self._shm_reader = _shm.Reader(self._num_workers) if self._shm_prefix is not None else None
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues = []
@@ -225,11 +241,14 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                             args=(is_iterable, self._dataset, index_queue, self._worker_result_queue,
                                   self._workers_done_event, self._auto_collation, self._collate_fn, self._drop_last,
                                   self._base_seed, loader.worker_init_fn, i, self._num_workers,
-                                  self._persistent_workers, os.getpid()))
+                                  self._persistent_workers, os.getpid(), self._shm_prefix))
             w.daemon = True
             w.start()
             self._index_queues.append(index_queue)
             self._workers.append(w)
+        # runs at shutdown, or at interpreter exit if the iterator is still alive then
+        self._finalizer = weakref.finalize(self, _stop_and_clean, self._workers, self._workers_done_event,
+                                           self._shm_prefix)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader, first_iter=False):
@@ -248,6 +267,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 return_idx, return_data = self._get_data()
                 if isinstance(return_idx, _worker._ResumeIteration):
                     resume -= 1
+                elif isinstance(return_data, _shm.ShmBatch):
+                    self._shm_reader.discard(return_data)
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
 
@@ -327,7 +348,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 break
         else:
             return
-        self._index_queues[worker_queue_idx].put((self._send_idx, index))
+        freed = self._shm_reader.take_freed(worker_queue_idx) if self._shm_reader is not None else None
+        self._index_queues[worker_queue_idx].put((self._send_idx, index, freed) if freed else (self._send_idx, index))
         self._task_info[self._send_idx] = (worker_queue_idx,)
         self._tasks_outstanding += 1
         self._send_idx += 1
@@ -338,7 +360,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if not self._persistent_workers:
                 self._shutdown_workers()
             data.reraise()
-        return _worker.unpack(data)
+        data = self._shm_reader.unpack(data) if isinstance(data, _shm.ShmBatch) else _worker.unpack(data)
+        return _pin(data) if self._pin_memory else data
 
     def _mark_worker_as_unavailable(self, worker_id, shutdown=False):
         q = self._index_queues[worker_id]
@@ -364,9 +387,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._worker_result_queue.cancel_join_thread()
             self._worker_result_queue.close()
         finally:
-            for w in self._workers:
-                if w.is_alive():
-                    w.terminate()
+            self._finalizer()
+            if self._shm_reader is not None:
+                self._shm_reader.maps.clear()  # live tensors keep their own mapping
 
     def __del__(self):
         try:
@@ -375,3 +398,35 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             pass
 
 
+def _cuda_available():
+    try:
+        import ember
+        return bool(ember.cuda.is_available())
+    except Exception:
+        return False
+
+
+def _pin(data):
+    """pin_memory=True with an accelerator: pin the batch's tensors where ember can (else unchanged)."""
+    import ember
+
+    def pin(x):
+        if isinstance(x, ember.Tensor) and hasattr(x, "pin_memory"):
+            return x.pin_memory()
+        return x
+    return _shm._replace(data, pin)
+
+
+def _stop_and_clean(workers, done_event, shm_prefix):
+    """Stop the workers still running, then unlink the shared-memory segments nobody received."""
+    try:
+        done_event.set()
+    except Exception:
+        pass
+    for w in workers:
+        if w.is_alive():
+            w.terminate()
+    for w in workers:
+        w.join(timeout=1.0)
+    if shm_prefix is not None:
+        _shm.cleanup(shm_prefix)

@@ -4,7 +4,7 @@ import math
 import warnings
 from itertools import accumulate
 
-from ember.utils import _random
+from ember.utils.data._utils import torch_rng
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
            "random_split"]
@@ -167,6 +167,6 @@ def random_split(dataset, lengths, generator=None):
                               stacklevel=2)
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = _random.randperm(sum(lengths), generator).tolist()
+    indices = torch_rng.randperm(torch_rng.engine(generator), sum(lengths))
     return [Subset(dataset, indices[offset - length:offset]) for offset, length in zip(accumulate(lengths), lengths)]
 

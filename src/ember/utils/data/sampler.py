@@ -1,7 +1,9 @@
-"""Samplers. Random orders come from ember.utils._random (NumPy PCG64 seeded from ember's seed or
-the `generator` passed in): deterministic for a given seed, but not torch's mt19937 order."""
+"""Samplers. RandomSampler and SubsetRandomSampler draw from an emulation of torch's mt19937 stream
+(_utils/torch_rng.py), so for the same seed they give torch's order; WeightedRandomSampler draws from
+NumPy (ember.utils._random), deterministic per seed but not torch's multinomial order."""
 from ember import _C
 from ember.utils import _random
+from ember.utils.data._utils import torch_rng
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
@@ -43,18 +45,18 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
-        if self.generator is None:
-            rng = _random.numpy_generator(_random.random_seed())
+        if self.generator is None:  # torch: a fresh generator seeded from the default one
+            bg = torch_rng.engine(torch_rng.random_seed())
         else:
-            rng = _random.numpy_generator(self.generator)
+            bg = torch_rng.engine(self.generator)
         if self.replacement:
             for _ in range(self.num_samples // 32):
-                yield from rng.integers(0, n, size=32).tolist()
-            yield from rng.integers(0, n, size=self.num_samples % 32).tolist()
+                yield from torch_rng.randint(bg, n, 32)
+            yield from torch_rng.randint(bg, n, self.num_samples % 32)
         else:
             for _ in range(self.num_samples // n):
-                yield from rng.permutation(n).tolist()
-            yield from rng.permutation(n).tolist()[:self.num_samples % n]
+                yield from torch_rng.randperm(bg, n)
+            yield from torch_rng.randperm(bg, n)[:self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -66,7 +68,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        for i in _random.randperm(len(self.indices), self.generator).tolist():
+        for i in torch_rng.randperm(torch_rng.engine(self.generator), len(self.indices)):
             yield self.indices[i]
 
     def __len__(self):

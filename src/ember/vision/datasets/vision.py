@@ -57,6 +57,7 @@ def download_url(urls, folder, filename, md5):
         return path
     errors = []
     for url in urls:
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=filename + ".")
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=30) as resp:
@@ -69,7 +70,7 @@ def download_url(urls, folder, filename, md5):
             return path
         except (urllib.error.URLError, OSError, TimeoutError) as e:
             errors.append(f"{url}: {e}")
-            if os.path.exists(tmp):
+            if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
     raise RuntimeError(f"Error downloading {filename} (are you offline?). Tried:\n  " + "\n  ".join(errors) +
                        f"\nPlace the file in {folder} by hand to use the dataset offline.")

@@ -190,9 +190,14 @@ def _single_thread():
 
 
 def worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn, drop_last,
-                base_seed, init_fn, worker_id, num_workers, persistent_workers, parent_pid):
-    """Runs in each worker process: fetch the batches asked for on index_queue, put them on data_queue."""
+                base_seed, init_fn, worker_id, num_workers, persistent_workers, parent_pid, shm_prefix=None):
+    """Runs in each worker process: fetch the batches asked for on index_queue, put them on data_queue
+    (tensors through shared memory when shm_prefix is given, see shm.py; pickled otherwise)."""
     global _worker_info
+    writer = None
+    if shm_prefix is not None:
+        from ember.utils.data._utils import shm
+        writer = shm.Writer(shm_prefix, worker_id)
     try:
         _single_thread()
         seed = base_seed + worker_id
@@ -222,15 +227,19 @@ def worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_
                 continue
             if r is None:
                 break
+            if len(r) > 2 and writer is not None:
+                writer.release(r[2])  # shared-memory segments the main process is done with
             if done_event.is_set() or iteration_end:
                 continue
-            idx, index = r
+            idx, index = r[0], r[1]
             if init_exception is not None:
                 data = init_exception
                 init_exception = None
             else:
                 try:
-                    data = pack(fetcher.fetch(index))
+                    data = fetcher.fetch(index)
+                    packed = writer.pack(data) if writer is not None else None
+                    data = packed if packed is not None else pack(data)
                 except Exception as e:
                     if isinstance(e, StopIteration) and is_iterable:
                         data = _IterableDatasetStopIteration(worker_id)
