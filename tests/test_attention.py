@@ -635,3 +635,25 @@ def test_gumbel_softmax():
     np.testing.assert_allclose(counts, [0.1, 0.2, 0.7], atol=0.03)
     h0 = EF.gumbel_softmax(ember.from_numpy(randn(3, 5)), hard=True, dim=0)
     assert np.all(h0.numpy().sum(0) == 1)
+
+
+def test_sdpa_and_ctc_thread_count_independent():
+    arrs = [randn(4, 3, 33, 16, seed=i) for i in range(3)]
+    lp, targets, il, tl = ctc_inputs(N=3)
+    results = []
+    old = ember.get_num_threads()
+    try:
+        for n in (1, 2):
+            ember.set_num_threads(n)
+            xs = [ember.from_numpy(a.copy()).requires_grad_() for a in arrs]
+            out = EF.scaled_dot_product_attention(*xs, is_causal=True)
+            out.sum().backward()
+            x = ember.from_numpy(lp.copy()).requires_grad_()
+            loss = EF.ctc_loss(x, ember.from_numpy(targets), il, tl)
+            loss.backward()
+            results.append([out.detach().numpy()] + [t.grad.numpy() for t in xs] + [loss.detach().numpy(),
+                                                                                   x.grad.numpy()])
+    finally:
+        ember.set_num_threads(old)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
