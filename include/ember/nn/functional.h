@@ -47,7 +47,7 @@ EMBER_API Tensor group_norm(const Tensor& input, int64_t num_groups, const Tenso
                             const Tensor& bias = Tensor(), double eps = 1e-5);
 
 // ---- attention (csrc/ops/attention.cpp). attn_mask: undefined, bool (true = take part) or float
-// (added to the scores), broadcastable to [..., L, S]. scale <= 0 (or nullopt): 1 / sqrt(E).
+// (added to the scores), broadcastable to [..., L, S]. scale nullopt: 1 / sqrt(E).
 EMBER_API Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                               const Tensor& attn_mask = Tensor(), double dropout_p = 0.0,
                                               bool is_causal = false, std::optional<double> scale = std::nullopt,
