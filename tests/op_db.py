@@ -579,3 +579,20 @@ OPS += [
 ]
 
 # ---- nn.functional
+
+# ---- attention
+def _sdpa(lib, q, k, v, m=None, **kw):
+    return lib.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m, **kw)
+
+
+_SDPA_SHAPES = [S((2, 3, 4, 8), (2, 3, 5, 8), (2, 3, 5, 6)), S((4, 8), (5, 8), (5, 3)),
+                S((2, 1, 4, 8), (3, 5, 8), (3, 5, 8))]
+OPS += [
+    OpInfo("sdpa", _sdpa, _SDPA_SHAPES),
+    OpInfo("sdpa_causal", lambda lib, q, k, v: _sdpa(lib, q, k, v, is_causal=True), _SDPA_SHAPES),
+    OpInfo("sdpa_scale", lambda lib, q, k, v: _sdpa(lib, q, k, v, scale=0.3), _SDPA_SHAPES),
+    OpInfo("sdpa_float_mask", _sdpa, [S((2, 3, 4, 8), (2, 3, 5, 8), (2, 3, 5, 6), (4, 5)),
+                                      S((2, 3, 4, 8), (2, 3, 5, 8), (2, 3, 5, 6), (2, 1, 1, 5))]),
+    OpInfo("sdpa_gqa", lambda lib, q, k, v: _sdpa(lib, q, k, v, enable_gqa=True),
+           [S((2, 6, 4, 8), (2, 2, 5, 8), (2, 2, 5, 6)), S((4, 3, 8), (1, 5, 8), (1, 5, 8))]),
+]

@@ -290,6 +290,26 @@ using RandomFn = void (*)(const RandomArgs&);
   _(batch_norm_forward, NormFn)             \
   _(batch_norm_backward, NormFn)
 
+// ---- ctc (connectionist temporal classification). log_probs: [T, N, C] (any strides, float32/64);
+// targets: contiguous int64, sample n's labels at targets[target_offsets[n] ...] (target_lengths[n]
+// of them). forward writes neg_log_likelihood [N] and log_alpha [N, T, 2 * max_target_length + 1]
+// (contiguous); backward reads those and grad_out [N] (any stride) and writes grad [T, N, C]
+// (contiguous). zero_infinity: samples with an infinite loss get a zero gradient.
+struct CtcArgs {
+  View log_probs, neg_log_likelihood, log_alpha, grad_out, grad;
+  const int64_t* targets = nullptr;
+  const int64_t* target_offsets = nullptr;
+  const int64_t* input_lengths = nullptr;
+  const int64_t* target_lengths = nullptr;
+  int64_t blank = 0;
+  bool zero_infinity = false;
+};
+using CtcFn = void (*)(const CtcArgs&);
+
+#define EMBER_CTC_KERNELS(_) \
+  _(ctc_loss_forward, CtcFn)  \
+  _(ctc_loss_backward, CtcFn)
+
 #define EMBER_FORALL_KERNELS(_) \
   EMBER_COPY_KERNELS(_)         \
   EMBER_BINARY_KERNELS(_)       \
@@ -300,7 +320,8 @@ using RandomFn = void (*)(const RandomArgs&);
   EMBER_INDEXING_KERNELS(_)     \
   EMBER_LINALG_KERNELS(_)       \
   EMBER_RANDOM_KERNELS(_)       \
-  EMBER_NN_KERNELS(_)
+  EMBER_NN_KERNELS(_)           \
+  EMBER_CTC_KERNELS(_)
 
 #define EMBER_DECLARE_STUB(name, Fn) extern DispatchStub<Fn> name##_stub;
 EMBER_FORALL_KERNELS(EMBER_DECLARE_STUB)

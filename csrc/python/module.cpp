@@ -50,6 +50,7 @@ PYBIND11_MODULE(_C, m) {
   bind_softmax(ops, cls);
   bind_sort(ops, cls);
   bind_nn(m, cls);
+  bind_attention(m, cls);
   bind_autograd(m, cls);
   bind_serialize(m, cls);
 }

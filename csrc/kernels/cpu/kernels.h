@@ -47,4 +47,8 @@ void layer_norm_backward_kernel(const NormArgs& a);
 void batch_norm_forward_kernel(const NormArgs& a);
 void batch_norm_backward_kernel(const NormArgs& a);
 
+// ---- ctc
+void ctc_loss_forward_kernel(const CtcArgs& a);
+void ctc_loss_backward_kernel(const CtcArgs& a);
+
 }  // namespace ember::cpu

@@ -202,6 +202,10 @@ void register_cpu_kernels() {
   layer_norm_backward_stub.set(CPU, &layer_norm_backward_kernel);
   batch_norm_forward_stub.set(CPU, &batch_norm_forward_kernel);
   batch_norm_backward_stub.set(CPU, &batch_norm_backward_kernel);
+
+  // ---- ctc
+  ctc_loss_forward_stub.set(CPU, &ctc_loss_forward_kernel);
+  ctc_loss_backward_stub.set(CPU, &ctc_loss_backward_kernel);
 }
 
 }  // namespace ember::cpu

@@ -1,5 +1,6 @@
 #pragma once
 // The compute behind ember.nn.functional: convolution, pooling (more families join here).
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -44,5 +45,26 @@ EMBER_API Tensor batch_norm(const Tensor& input, const Tensor& running_mean, con
                             double momentum = 0.1, double eps = 1e-5);
 EMBER_API Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = Tensor(),
                             const Tensor& bias = Tensor(), double eps = 1e-5);
+
+// ---- attention (csrc/ops/attention.cpp). attn_mask: undefined, bool (true = take part) or float
+// (added to the scores), broadcastable to [..., L, S]. scale nullopt: 1 / sqrt(E).
+EMBER_API Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                              const Tensor& attn_mask = Tensor(), double dropout_p = 0.0,
+                                              bool is_causal = false, std::optional<double> scale = std::nullopt,
+                                              bool enable_gqa = false);
+// Same, also returning the attention probabilities [..., Hq, L, S] (after dropout), differentiable.
+EMBER_API std::tuple<Tensor, Tensor> scaled_dot_product_attention_with_weights(
+    const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& attn_mask = Tensor(),
+    double dropout_p = 0.0, bool is_causal = false, std::optional<double> scale = std::nullopt,
+    bool enable_gqa = false);
+
+// ---- ctc (csrc/ops/ctc.cpp). log_probs [T, N, C]; targets [N, S] (padded) or 1-D concatenated.
+// ctc_loss_per_sample: the unreduced negative log likelihood [N] (zero_infinity only affects gradients).
+EMBER_API Tensor ctc_loss_per_sample(const Tensor& log_probs, const Tensor& targets, const IntList& input_lengths,
+                                     const IntList& target_lengths, int64_t blank = 0, bool zero_infinity = false);
+// reduction: "none", "mean" (each loss divided by its target length, then averaged) or "sum".
+EMBER_API Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const IntList& input_lengths,
+                          const IntList& target_lengths, int64_t blank = 0, const std::string& reduction = "mean",
+                          bool zero_infinity = false);
 
 }  // namespace ember::nn::functional

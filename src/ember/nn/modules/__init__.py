@@ -14,3 +14,6 @@ from ember.nn.modules.sparse import Embedding  # noqa: F401
 from ember.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
+from ember.nn.modules.attention import MultiheadAttention  # noqa: F401
+from ember.nn.modules.transformer import *  # noqa: F401,F403
+from ember.nn.modules.ctc import CTCLoss  # noqa: F401
