@@ -202,6 +202,10 @@ void register_cpu_kernels() {
   layer_norm_backward_stub.set(CPU, &layer_norm_backward_kernel);
   batch_norm_forward_stub.set(CPU, &batch_norm_forward_kernel);
   batch_norm_backward_stub.set(CPU, &batch_norm_backward_kernel);
+
+  // ---- rnn
+  rnn_step_forward_stub.set(CPU, EMBER_ISA(rnn_step_forward_kernel));
+  rnn_step_backward_stub.set(CPU, EMBER_ISA(rnn_step_backward_kernel));
 }
 
 }  // namespace ember::cpu

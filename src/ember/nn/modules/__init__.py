@@ -14,3 +14,4 @@ from ember.nn.modules.sparse import Embedding  # noqa: F401
 from ember.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
+from ember.nn.modules.rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401
