@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
@@ -23,6 +26,103 @@ template <class T> inline T tanh_(T x) {
   if constexpr (std::is_same_v<T, float>) return functors::fast_tanhf(x);
   else return std::tanh(x);
 }
+
+// In-place activations over a chunk of local (64-byte aligned, C-long) values. The AVX-512 float
+// path: exp by range reduction + Cephes polynomial + scalef, 1/x by rcp14 + one Newton step
+// (about 1e-7 relative), tanh(x) = 2 sigmoid(2x) - 1 (absolute error about 1e-7). Lanes past n
+// hold scratch values that are computed but never stored.
+#if defined(__AVX512F__)
+inline __m512 v_exp(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-88.0f), _mm512_min_ps(_mm512_set1_ps(88.7f), x));  // NaN stays NaN
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(y, n);
+}
+inline __m512 v_sigm(__m512 x) {
+  const __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), v_exp(_mm512_sub_ps(_mm512_setzero_ps(), x)));
+  const __m512 y = _mm512_rcp14_ps(d);
+  return _mm512_mul_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(2.0f)));
+}
+inline __m512 v_tanh(__m512 x) {
+  return _mm512_fmsub_ps(_mm512_set1_ps(2.0f), v_sigm(_mm512_add_ps(x, x)), _mm512_set1_ps(1.0f));
+}
+#endif
+
+template <class T> inline void sigm_chunk(T* __restrict x, int64_t n) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    for (int64_t k = 0; k < n; k += 16) _mm512_store_ps(x + k, v_sigm(_mm512_load_ps(x + k)));
+    return;
+  }
+#endif
+  for (int64_t k = 0; k < n; ++k) x[k] = sigm(x[k]);
+}
+template <class T> inline void tanh_chunk(T* __restrict x, int64_t n) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    for (int64_t k = 0; k < n; k += 16) _mm512_store_ps(x + k, v_tanh(_mm512_load_ps(x + k)));
+    return;
+  }
+#endif
+  for (int64_t k = 0; k < n; ++k) x[k] = tanh_(x[k]);
+}
+
+#if defined(__AVX512F__)
+// One row of LSTM / GRU straight from the caller's buffers, 16 columns a vector (masked tail):
+// each column block is read before it is written, so in-place operands (h_prev == h_out) are safe.
+inline __m512 ld(const float* p, int64_t j, __mmask16 m) { return p ? _mm512_maskz_loadu_ps(m, p + j) : _mm512_setzero_ps(); }
+inline void st(float* p, int64_t j, __mmask16 m, __m512 v) { if (p) _mm512_mask_storeu_ps(p + j, m, v); }
+inline __mmask16 tail(int64_t n) { return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
+
+void lstm_row_avx512(float* g, const float* b, float* c, float* tc, float* ho, float* ho2, int64_t H) {
+  for (int64_t j = 0; j < H; j += 16) {
+    const __mmask16 m = tail(H - j);
+    const __m512 i = v_sigm(_mm512_add_ps(ld(g, j, m), ld(b, j, m)));
+    const __m512 f = v_sigm(_mm512_add_ps(ld(g + H, j, m), ld(b ? b + H : nullptr, j, m)));
+    const __m512 gg = v_tanh(_mm512_add_ps(ld(g + 2 * H, j, m), ld(b ? b + 2 * H : nullptr, j, m)));
+    const __m512 o = v_sigm(_mm512_add_ps(ld(g + 3 * H, j, m), ld(b ? b + 3 * H : nullptr, j, m)));
+    const __m512 cn = _mm512_fmadd_ps(f, ld(c, j, m), _mm512_mul_ps(i, gg));
+    const __m512 t = v_tanh(cn);
+    const __m512 h = _mm512_mul_ps(o, t);
+    st(g, j, m, i);
+    st(g + H, j, m, f);
+    st(g + 2 * H, j, m, gg);
+    st(g + 3 * H, j, m, o);
+    st(c, j, m, cn);
+    st(tc, j, m, t);
+    st(ho, j, m, h);
+    st(ho2, j, m, h);
+  }
+}
+
+void gru_row_avx512(float* g, const float* hg, const float* b, const float* bhn, const float* hp, float* hn,
+                    float* ho, float* ho2, int64_t H) {
+  for (int64_t j = 0; j < H; j += 16) {
+    const __mmask16 m = tail(H - j);
+    const __m512 r = v_sigm(_mm512_add_ps(_mm512_add_ps(ld(g, j, m), ld(hg, j, m)), ld(b, j, m)));
+    const __m512 z = v_sigm(_mm512_add_ps(_mm512_add_ps(ld(g + H, j, m), ld(hg + H, j, m)), ld(b ? b + H : nullptr, j, m)));
+    const __m512 nh = _mm512_add_ps(ld(hg + 2 * H, j, m), ld(bhn, j, m));
+    const __m512 n = v_tanh(_mm512_fmadd_ps(r, nh, _mm512_add_ps(ld(g + 2 * H, j, m), ld(b ? b + 2 * H : nullptr, j, m))));
+    const __m512 hprev = ld(hp, j, m);
+    const __m512 h = _mm512_fmadd_ps(z, _mm512_sub_ps(hprev, n), n);  // (1 - z) n + z h_prev
+    st(g, j, m, r);
+    st(g + H, j, m, z);
+    st(g + 2 * H, j, m, n);
+    st(hn, j, m, nh);
+    st(ho, j, m, h);
+    st(ho2, j, m, h);
+  }
+}
+#endif
 
 template <class T> inline const T* cp(const char* p) { return reinterpret_cast<const T*>(p); }
 template <class T> inline T* mp(char* p) { return reinterpret_cast<T*>(p); }
@@ -50,14 +150,29 @@ template <class T> void forward_rows(const RnnStepArgs& a, const T* bias, const 
     T* g = mp<T>(a.gates) + r * a.ld_gates;
     T* ho = mp<T>(a.h_out) + r * a.ld_h_out;
     T* ho2 = a.h_out2 ? mp<T>(a.h_out2) + r * a.ld_h_out2 : nullptr;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+      if (a.mode == 2) {
+        lstm_row_avx512(g, bias, mp<T>(a.c) + r * H, a.tanh_c ? mp<T>(a.tanh_c) + r * H : nullptr, ho, ho2, H);
+        continue;
+      }
+      if (a.mode == 3) {
+        gru_row_avx512(g, cp<T>(a.hg) + r * a.ld_hg, bias, bias_hn, cp<T>(a.h_prev) + r * a.ld_h_prev,
+                       a.hn ? mp<T>(a.hn) + r * H : nullptr, ho, ho2, H);
+        continue;
+      }
+    }
+#endif
     for (int64_t j0 = 0; j0 < H; j0 += C) {
       const int64_t n = std::min(C, H - j0);
       if (a.mode == 0 || a.mode == 1) {
         load_sum(x0, g + j0, bias ? bias + j0 : nullptr, n);
-        if (a.mode == 1)
+        if (a.mode == 1) {
           for (int64_t k = 0; k < n; ++k) h[k] = x0[k] > T(0) ? x0[k] : T(0);
-        else
-          for (int64_t k = 0; k < n; ++k) h[k] = tanh_(x0[k]);
+        } else {
+          store(h, x0, n);
+          tanh_chunk(h, n);
+        }
         store(g + j0, h, n);
       } else if (a.mode == 2) {
         T* c = mp<T>(a.c) + r * H + j0;
@@ -65,15 +180,14 @@ template <class T> void forward_rows(const RnnStepArgs& a, const T* bias, const 
         load_sum(x1, g + H + j0, bias ? bias + H + j0 : nullptr, n);
         load_sum(x2, g + 2 * H + j0, bias ? bias + 2 * H + j0 : nullptr, n);
         load_sum(x3, g + 3 * H + j0, bias ? bias + 3 * H + j0 : nullptr, n);
-        for (int64_t k = 0; k < n; ++k) {
-          x0[k] = sigm(x0[k]);
-          x1[k] = sigm(x1[k]);
-          x2[k] = tanh_(x2[k]);
-          x3[k] = sigm(x3[k]);
-        }
+        sigm_chunk(x0, n);
+        sigm_chunk(x1, n);
+        tanh_chunk(x2, n);
+        sigm_chunk(x3, n);
         alignas(64) T cn[C], t[C];
         for (int64_t k = 0; k < n; ++k) cn[k] = x1[k] * c[k] + x0[k] * x2[k];
-        for (int64_t k = 0; k < n; ++k) t[k] = tanh_(cn[k]);
+        store(t, cn, n);
+        tanh_chunk(t, n);
         for (int64_t k = 0; k < n; ++k) h[k] = x3[k] * t[k];
         store(g + j0, x0, n);
         store(g + H + j0, x1, n);
@@ -97,11 +211,10 @@ template <class T> void forward_rows(const RnnStepArgs& a, const T* bias, const 
             x1[k] += bias[H + j0 + k];
           }
         alignas(64) T nn[C];
-        for (int64_t k = 0; k < n; ++k) {
-          x0[k] = sigm(x0[k]);
-          x1[k] = sigm(x1[k]);
-        }
-        for (int64_t k = 0; k < n; ++k) nn[k] = tanh_(x2[k] + x0[k] * x3[k]);
+        sigm_chunk(x0, n);
+        sigm_chunk(x1, n);
+        for (int64_t k = 0; k < n; ++k) nn[k] = x2[k] + x0[k] * x3[k];
+        tanh_chunk(nn, n);
         for (int64_t k = 0; k < n; ++k) h[k] = (T(1) - x1[k]) * nn[k] + x1[k] * hp[k];
         store(g + j0, x0, n);
         store(g + H + j0, x1, n);
