@@ -62,7 +62,6 @@ void gemm(Dtype dt, Device dev, int64_t m, int64_t n, int64_t k, Mat2 a, Mat2 b,
   g.c_col_stride = c.cs;
   g.alpha = 1;
   g.beta = beta;
-  if (k == 0 && beta == 0) g.beta = 0;
   gemm_stub.get(dev.type, dt)(g);
 }
 
