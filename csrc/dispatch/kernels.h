@@ -309,6 +309,52 @@ using CtcFn = void (*)(const CtcArgs&);
 #define EMBER_CTC_KERNELS(_) \
   _(ctc_loss_forward, CtcFn)  \
   _(ctc_loss_backward, CtcFn)
+// Recurrent networks (ops/rnn.cpp): the fused gate math of one time step over `rows` batch rows.
+// mode 0 RNN_TANH, 1 RNN_RELU (G = 1 gate), 2 LSTM (G = 4: i f g o), 3 GRU (G = 3: r z n); each
+// gate `hidden` wide. Row-major operands with row strides (ld_*) in elements; null = absent.
+// forward: `gates` holds x W_ih^T (RNN/LSTM: + h W_hh^T) and is overwritten with the activated
+//   gates; `hg` (GRU) holds h W_hh^T; biases are added here. GRU reads h_prev. The new hidden
+//   state goes to h_out and h_out2 (when set); LSTM reads c_prev from `c` and writes c there,
+//   tanh(c) to tanh_c (when set); GRU writes W_hn h + b_hn to `hn` (when set).
+// backward: dh = dh_in (ld_dh_in) + dh_carry (when set); reads the saved gates, tanh_c, c_prev,
+//   hn, h_prev; writes the pre-activation gradients to dgates (and GRU's h-side ones to dhg);
+//   LSTM: `dc` holds dc from the next step and receives dc for the previous one; GRU: dh_carry
+//   receives the direct term dh * z.
+struct RnnStepArgs {
+  Dtype dtype = Dtype::Float32;
+  int mode = 0;
+  int64_t rows = 0, hidden = 0;
+  char* gates = nullptr;
+  int64_t ld_gates = 0;
+  const char* hg = nullptr;
+  int64_t ld_hg = 0;
+  const char* bias_ih = nullptr;
+  const char* bias_hh = nullptr;
+  const char* h_prev = nullptr;
+  int64_t ld_h_prev = 0;
+  char* h_out = nullptr;
+  int64_t ld_h_out = 0;
+  char* h_out2 = nullptr;
+  int64_t ld_h_out2 = 0;
+  char* c = nullptr;         // ld = hidden
+  char* tanh_c = nullptr;    // ld = hidden
+  const char* c_prev = nullptr;  // ld = hidden
+  char* hn = nullptr;        // ld = hidden
+  const char* dh_in = nullptr;
+  int64_t ld_dh_in = 0;
+  char* dh_carry = nullptr;
+  int64_t ld_dh_carry = 0;
+  char* dc = nullptr;        // ld = hidden
+  char* dgates = nullptr;
+  int64_t ld_dgates = 0;
+  char* dhg = nullptr;
+  int64_t ld_dhg = 0;
+};
+using RnnStepFn = void (*)(const RnnStepArgs&);
+
+#define EMBER_RNN_KERNELS(_)          \
+  _(rnn_step_forward, RnnStepFn)      \
+  _(rnn_step_backward, RnnStepFn)
 
 #define EMBER_FORALL_KERNELS(_) \
   EMBER_COPY_KERNELS(_)         \
@@ -322,6 +368,7 @@ using CtcFn = void (*)(const CtcArgs&);
   EMBER_RANDOM_KERNELS(_)       \
   EMBER_NN_KERNELS(_)           \
   EMBER_CTC_KERNELS(_)
+  EMBER_RNN_KERNELS(_)
 
 #define EMBER_DECLARE_STUB(name, Fn) extern DispatchStub<Fn> name##_stub;
 EMBER_FORALL_KERNELS(EMBER_DECLARE_STUB)

@@ -65,6 +65,7 @@ void bind_sort(py::module_& m, TensorClass& cls);
 void bind_nn(py::module_& m, TensorClass& cls);  // ember._C._nn: nn.functional kernels
 void bind_serialize(py::module_& m, TensorClass& cls);  // checkpoint helpers, safetensors
 void bind_attention(py::module_& m, TensorClass& cls);  // attention + ctc, into ember._C._nn
+void bind_rnn(py::module_& m, TensorClass& cls);  // ember._C._nn.rnn_layer (after bind_nn)
 
 }  // namespace ember::python
 

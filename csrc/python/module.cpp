@@ -51,6 +51,7 @@ PYBIND11_MODULE(_C, m) {
   bind_sort(ops, cls);
   bind_nn(m, cls);
   bind_attention(m, cls);
+  bind_rnn(m, cls);
   bind_autograd(m, cls);
   bind_serialize(m, cls);
 }

@@ -82,13 +82,18 @@
 
 #define EMBER_CPU_ISA_NN_KERNELS(_)
 
+#define EMBER_CPU_ISA_RNN_KERNELS(_)       \
+  _(rnn_step_forward_kernel, RnnStepFn) \
+  _(rnn_step_backward_kernel, RnnStepFn)
+
 #define EMBER_CPU_ISA_KERNELS(_)     \
   EMBER_CPU_ISA_COPY_KERNELS(_)      \
   EMBER_CPU_ISA_BINARY_KERNELS(_)    \
   EMBER_CPU_ISA_UNARY_KERNELS(_)     \
   EMBER_CPU_ISA_REDUCE_KERNELS(_)    \
   EMBER_CPU_ISA_LINALG_KERNELS(_)    \
-  EMBER_CPU_ISA_NN_KERNELS(_)
+  EMBER_CPU_ISA_NN_KERNELS(_)     \
+  EMBER_CPU_ISA_RNN_KERNELS(_)
 
 namespace ember::cpu {
 enum class Isa { Baseline = 0, Avx2 = 1, Avx512 = 2 };

@@ -206,6 +206,9 @@ void register_cpu_kernels() {
   // ---- ctc
   ctc_loss_forward_stub.set(CPU, &ctc_loss_forward_kernel);
   ctc_loss_backward_stub.set(CPU, &ctc_loss_backward_kernel);
+  // ---- rnn
+  rnn_step_forward_stub.set(CPU, EMBER_ISA(rnn_step_forward_kernel));
+  rnn_step_backward_stub.set(CPU, EMBER_ISA(rnn_step_backward_kernel));
 }
 
 }  // namespace ember::cpu
