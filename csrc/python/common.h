@@ -63,6 +63,7 @@ void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_softmax(py::module_& m, TensorClass& cls);
 void bind_sort(py::module_& m, TensorClass& cls);
 void bind_nn(py::module_& m, TensorClass& cls);  // ember._C._nn: nn.functional kernels
+void bind_spatial(py::module_& m, TensorClass& cls);  // ember._C._nn: upsample, grid_sampler, im2col
 
 }  // namespace ember::python
 

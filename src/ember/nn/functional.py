@@ -943,3 +943,4 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     div = avg_pool2d(div, (size, 1), stride=1).reshape(shape).squeeze(1)
     div = (div * alpha + k) ** beta
     return input / div
+from ._functional.spatial import *  # noqa: E402,F401,F403

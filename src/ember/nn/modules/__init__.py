@@ -14,3 +14,6 @@ from ember.nn.modules.sparse import Embedding  # noqa: F401
 from ember.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
+from ember.nn.modules.upsampling import *  # noqa: F401,F403
+from ember.nn.modules.fold import Fold, Unfold  # noqa: F401
+from ember.nn.modules.channelshuffle import ChannelShuffle  # noqa: F401
