@@ -60,6 +60,7 @@ template <class T> struct Axis {
 template <class T> struct Taps {
   int64_t off[4];
   T w[4];
+  bool inside;  // all four corners in the image
   T n, s, we, e;  // distances used by the grid gradient
 };
 
@@ -78,6 +79,16 @@ template <class T> void bilinear_taps(T x, T y, int64_t H, int64_t W, Taps<T>& t
   const int64_t xs[4] = {ix, ix + 1, ix, ix + 1}, ys[4] = {iy, iy, iy + 1, iy + 1};
   for (int k = 0; k < 4; ++k)
     t.off[k] = (xs[k] >= 0 && xs[k] < W && ys[k] >= 0 && ys[k] < H) ? ys[k] * W + xs[k] : -1;
+  t.inside = t.off[0] >= 0 && t.off[3] >= 0;
+}
+
+// The four corner values (0 outside the image).
+template <class T> void corners(const T* src, const Taps<T>& t, T v[4]) {
+  if (t.inside) {
+    for (int k = 0; k < 4; ++k) v[k] = src[t.off[k]];
+  } else {
+    for (int k = 0; k < 4; ++k) v[k] = t.off[k] >= 0 ? src[t.off[k]] : T(0);
+  }
 }
 
 int64_t nearest_offset_of(double x, double y, int64_t H, int64_t W) {
@@ -119,7 +130,7 @@ template <class T> void forward(const GridSampleArgs& a) {
           for (int64_t w = 0; w < d.Wo; ++w) {
             const Taps<T>& t = taps[size_t(w)];
             T v[4];
-            for (int k = 0; k < 4; ++k) v[k] = t.off[k] >= 0 ? src[t.off[k]] : T(0);
+            corners(src, t, v);
             dst[w] = (v[0] * t.w[0] + v[1] * t.w[1]) + (v[2] * t.w[2] + v[3] * t.w[3]);
           }
         } else {
@@ -167,11 +178,16 @@ template <class T> void backward(const GridSampleArgs& a) {
           for (int64_t w = 0; w < d.Wo; ++w) {
             const Taps<T>& t = taps[size_t(w)];
             const T gv = go[w];
-            if (gi)
-              for (int k = 0; k < 4; ++k)
-                if (t.off[k] >= 0) gi[t.off[k]] += gv * t.w[k];
+            if (gi) {
+              if (t.inside) {
+                for (int k = 0; k < 4; ++k) gi[t.off[k]] += gv * t.w[k];
+              } else {
+                for (int k = 0; k < 4; ++k)
+                  if (t.off[k] >= 0) gi[t.off[k]] += gv * t.w[k];
+              }
+            }
             T v[4];
-            for (int k = 0; k < 4; ++k) v[k] = t.off[k] >= 0 ? src[t.off[k]] : T(0);
+            corners(src, t, v);
             accx[size_t(w)] += ((v[1] - v[0]) * t.s + (v[3] - v[2]) * t.n) * gv;
             accy[size_t(w)] += ((v[2] - v[0]) * t.e + (v[3] - v[1]) * t.we) * gv;
           }
