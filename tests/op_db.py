@@ -595,4 +595,39 @@ OPS += [
                                       S((2, 3, 4, 8), (2, 3, 5, 8), (2, 3, 5, 6), (2, 1, 1, 5))]),
     OpInfo("sdpa_gqa", lambda lib, q, k, v: _sdpa(lib, q, k, v, enable_gqa=True),
            [S((2, 6, 4, 8), (2, 2, 5, 8), (2, 2, 5, 6)), S((4, 3, 8), (1, 5, 8), (1, 5, 8))]),
+# ---- spatial (interpolate, grid_sample, affine_grid, unfold/fold, channel_shuffle)
+def _interp(lib, a, **k):
+    return lib.nn.functional.interpolate(a, **k)
+
+
+def _grid_sample(lib, a, g, **k):
+    return lib.nn.functional.grid_sample(a, g, **k)
+
+
+OPS += [
+    OpInfo("interpolate_nearest", _interp, [S((2, 3, 5, 7), scale_factor=1.7), S((2, 3, 7), size=11),
+                                            S((1, 2, 3, 4, 5), scale_factor=(1.5, 0.6, 2))]),
+    OpInfo("interpolate_nearest_exact", _interp, [S((2, 3, 5, 7), scale_factor=(1.7, 0.6), mode="nearest-exact")]),
+    OpInfo("interpolate_linear", _interp, [S((2, 3, 7), scale_factor=1.6, mode="linear"),
+                                           S((2, 3, 7), size=4, mode="linear", align_corners=True)]),
+    OpInfo("interpolate_bilinear", _interp, [S((2, 3, 5, 7), scale_factor=(1.6, 0.7), mode="bilinear"),
+                                             S((2, 3, 5, 7), size=(9, 4), mode="bilinear", align_corners=True)]),
+    OpInfo("interpolate_bicubic", _interp, [S((2, 3, 5, 7), scale_factor=(1.6, 0.7), mode="bicubic"),
+                                            S((2, 3, 5, 7), size=(9, 4), mode="bicubic", align_corners=True)], tol_scale=5),
+    OpInfo("interpolate_trilinear", _interp, [S((1, 2, 3, 4, 5), scale_factor=1.5, mode="trilinear")]),
+    OpInfo("grid_sample", _grid_sample,
+           [S((2, 3, 5, 4), (2, 4, 3, 2), align_corners=False),
+            S((2, 3, 5, 4), (2, 4, 3, 2), padding_mode="border", align_corners=True),
+            S((2, 3, 5, 4), (2, 4, 3, 2), padding_mode="reflection", align_corners=False),
+            S((2, 3, 5, 4), (2, 4, 3, 2), mode="nearest", padding_mode="reflection", align_corners=True)],
+           low=-1.3, high=1.3),
+    OpInfo("affine_grid", lambda lib, t, **k: lib.nn.functional.affine_grid(t, **k),
+           [S((2, 2, 3), size=(2, 3, 4, 5), align_corners=False), S((1, 3, 4), size=(1, 1, 2, 3, 4), align_corners=True)]),
+    OpInfo("unfold_fn", lambda lib, a, **k: lib.nn.functional.unfold(a, **k),
+           [S((2, 3, 6, 5), kernel_size=(2, 3), padding=1, stride=(2, 1)), S((3, 5, 4), kernel_size=2, dilation=2)]),
+    OpInfo("fold_fn", lambda lib, a, **k: lib.nn.functional.fold(a, **k),
+           [S((2, 12, 12), output_size=(4, 5), kernel_size=2), S((6, 20), output_size=(6, 5), kernel_size=(2, 1),
+                                                                 stride=(1, 1), padding=(0, 0), dilation=(2, 1))]),
+    OpInfo("channel_shuffle", lambda lib, a, **k: lib.nn.functional.channel_shuffle(a, **k),
+           [S((2, 6, 3, 4), groups=3), S((1, 4, 5), groups=2)]),
 ]

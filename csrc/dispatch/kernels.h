@@ -355,6 +355,44 @@ using RnnStepFn = void (*)(const RnnStepArgs&);
 #define EMBER_RNN_KERNELS(_)          \
   _(rnn_step_forward, RnnStepFn)      \
   _(rnn_step_backward, RnnStepFn)
+// ---- spatial (upsample, grid_sample, im2col/col2im; ops/upsample.cpp, ops/grid_sample.cpp, ops/fold.cpp)
+// Upsample over contiguous [planes, d0(, d1(, d2))] tensors with 1..3 spatial dims. forward: output
+// <- resample(input); backward: input <- adjoint(output) (input holds grad_input, output grad_output).
+// mode: 0 nearest, 1 nearest-exact, 2 linear (1-3 dims), 3 cubic (2 dims). scales[i] > 0: the
+// user's scale factor for dim i (the kernel uses 1/scale, as PyTorch does), else in/out.
+struct UpsampleArgs {
+  View input, output;
+  int mode = 0;
+  bool align_corners = false;
+  double scales[3] = {0, 0, 0};
+};
+using UpsampleFn = void (*)(const UpsampleArgs&);
+
+// grid_sampler_2d on contiguous input [N, C, H, W] and grid [N, Ho, Wo, 2]; output [N, C, Ho, Wo].
+// mode: 0 bilinear, 1 nearest, 2 bicubic; padding: 0 zeros, 1 border, 2 reflection. backward reads
+// grad_output, input, grid and writes grad_input (if data != nullptr) and grad_grid.
+struct GridSampleArgs {
+  View input, grid, output, grad_output, grad_input, grad_grid;
+  int mode = 0, padding = 0;
+  bool align_corners = false;
+};
+using GridSampleFn = void (*)(const GridSampleArgs&);
+
+// im2col: col [N, C*kh*kw, oh*ow] <- image [N, C, H, W] (both contiguous); col2im: the adjoint,
+// image <- sum of the columns (the kernel zeroes the image first).
+struct Im2colArgs {
+  View image, col;
+  int64_t kernel[2], stride[2], padding[2], dilation[2];
+};
+using Im2colFn = void (*)(const Im2colArgs&);
+
+#define EMBER_SPATIAL_KERNELS(_)             \
+  _(upsample_forward, UpsampleFn)           \
+  _(upsample_backward, UpsampleFn)          \
+  _(grid_sampler_2d_forward, GridSampleFn)  \
+  _(grid_sampler_2d_backward, GridSampleFn) \
+  _(im2col, Im2colFn)                       \
+  _(col2im, Im2colFn)
 
 #define EMBER_FORALL_KERNELS(_) \
   EMBER_COPY_KERNELS(_)         \
@@ -369,6 +407,7 @@ using RnnStepFn = void (*)(const RnnStepArgs&);
   EMBER_NN_KERNELS(_)           \
   EMBER_CTC_KERNELS(_)
   EMBER_RNN_KERNELS(_)
+  EMBER_SPATIAL_KERNELS(_)
 
 #define EMBER_DECLARE_STUB(name, Fn) extern DispatchStub<Fn> name##_stub;
 EMBER_FORALL_KERNELS(EMBER_DECLARE_STUB)

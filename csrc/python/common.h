@@ -66,6 +66,7 @@ void bind_nn(py::module_& m, TensorClass& cls);  // ember._C._nn: nn.functional 
 void bind_serialize(py::module_& m, TensorClass& cls);  // checkpoint helpers, safetensors
 void bind_attention(py::module_& m, TensorClass& cls);  // attention + ctc, into ember._C._nn
 void bind_rnn(py::module_& m, TensorClass& cls);  // ember._C._nn.rnn_layer (after bind_nn)
+void bind_spatial(py::module_& m, TensorClass& cls);  // ember._C._nn: upsample, grid_sampler, im2col
 
 }  // namespace ember::python
 

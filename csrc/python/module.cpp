@@ -52,6 +52,7 @@ PYBIND11_MODULE(_C, m) {
   bind_nn(m, cls);
   bind_attention(m, cls);
   bind_rnn(m, cls);
+  bind_spatial(m, cls);
   bind_autograd(m, cls);
   bind_serialize(m, cls);
 }

@@ -201,4 +201,54 @@ void conv2d_forward_kernel(const ConvArgs& a) { dispatch<Forward>(a, "conv2d"); 
 void conv2d_backward_input_kernel(const ConvArgs& a) { dispatch<BackwardInput>(a, "conv2d_backward"); }
 void conv2d_backward_weight_kernel(const ConvArgs& a) { dispatch<BackwardWeight>(a, "conv2d_backward"); }
 
+namespace {
+// F.unfold / F.fold reuse the conv loops above, one (image, channel) plane per task.
+template <class T> void im2col_planes(const Im2colArgs& a, bool to_col) {
+  const int64_t n = a.image.sizes[0], c = a.image.sizes[1], h = a.image.sizes[2], w = a.image.sizes[3];
+  const int64_t oh = (h + 2 * a.padding[0] - a.dilation[0] * (a.kernel[0] - 1) - 1) / a.stride[0] + 1;
+  const int64_t ow = (w + 2 * a.padding[1] - a.dilation[1] * (a.kernel[1] - 1) - 1) / a.stride[1] + 1;
+  int64_t in_sizes[4] = {n, c, h, w}, w_sizes[4] = {1, c, a.kernel[0], a.kernel[1]}, out_sizes[4] = {n, 1, oh, ow};
+  ConvArgs ca;
+  ca.input.sizes = in_sizes;
+  ca.weight.sizes = w_sizes;
+  ca.output.sizes = out_sizes;
+  for (int i = 0; i < 2; ++i) {
+    ca.stride[i] = a.stride[i];
+    ca.pad_before[i] = a.padding[i];
+    ca.dilation[i] = a.dilation[i];
+  }
+  ca.groups = 1;
+  const Geometry g(ca);
+  T* img = reinterpret_cast<T*>(a.image.data);
+  T* col = reinterpret_cast<T*>(a.col.data);
+  const int64_t plane = h * w, rows = a.kernel[0] * a.kernel[1] * oh * ow;
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(rows + plane, 1));
+  parallel_for(0, n * c, grain, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      if (to_col) {
+        im2col(img + p * plane, 1, g, col + p * rows);
+      } else {
+        std::fill(img + p * plane, img + (p + 1) * plane, T(0));
+        col2im(col + p * rows, 1, g, img + p * plane);
+      }
+    }
+  });
+}
+}  // namespace
+
+void im2col_kernel(const Im2colArgs& a) {
+  switch (a.image.dtype) {
+    case Dtype::Float32: return im2col_planes<float>(a, true);
+    case Dtype::Float64: return im2col_planes<double>(a, true);
+    default: EMBER_FAIL(Type, "[ember.im2col] not implemented for dtype ", dtype_name(a.image.dtype));
+  }
+}
+void col2im_kernel(const Im2colArgs& a) {
+  switch (a.image.dtype) {
+    case Dtype::Float32: return im2col_planes<float>(a, false);
+    case Dtype::Float64: return im2col_planes<double>(a, false);
+    default: EMBER_FAIL(Type, "[ember.col2im] not implemented for dtype ", dtype_name(a.image.dtype));
+  }
+}
+
 }  // namespace ember::cpu

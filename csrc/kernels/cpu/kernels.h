@@ -50,5 +50,12 @@ void batch_norm_backward_kernel(const NormArgs& a);
 // ---- ctc
 void ctc_loss_forward_kernel(const CtcArgs& a);
 void ctc_loss_backward_kernel(const CtcArgs& a);
+// ---- spatial (upsample.cpp, grid_sample.cpp; im2col/col2im live beside conv in conv.cpp)
+void upsample_forward_kernel(const UpsampleArgs& a);
+void upsample_backward_kernel(const UpsampleArgs& a);
+void grid_sampler_2d_forward_kernel(const GridSampleArgs& a);
+void grid_sampler_2d_backward_kernel(const GridSampleArgs& a);
+void im2col_kernel(const Im2colArgs& a);
+void col2im_kernel(const Im2colArgs& a);
 
 }  // namespace ember::cpu

@@ -209,6 +209,13 @@ void register_cpu_kernels() {
   // ---- rnn
   rnn_step_forward_stub.set(CPU, EMBER_ISA(rnn_step_forward_kernel));
   rnn_step_backward_stub.set(CPU, EMBER_ISA(rnn_step_backward_kernel));
+  // spatial
+  upsample_forward_stub.set(CPU, &upsample_forward_kernel);
+  upsample_backward_stub.set(CPU, &upsample_backward_kernel);
+  grid_sampler_2d_forward_stub.set(CPU, &grid_sampler_2d_forward_kernel);
+  grid_sampler_2d_backward_stub.set(CPU, &grid_sampler_2d_backward_kernel);
+  im2col_stub.set(CPU, &im2col_kernel);
+  col2im_stub.set(CPU, &col2im_kernel);
 }
 
 }  // namespace ember::cpu

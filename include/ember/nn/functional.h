@@ -66,5 +66,23 @@ EMBER_API Tensor ctc_loss_per_sample(const Tensor& log_probs, const Tensor& targ
 EMBER_API Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const IntList& input_lengths,
                           const IntList& target_lengths, int64_t blank = 0, const std::string& reduction = "mean",
                           bool zero_infinity = false);
+// ---- spatial resampling (csrc/ops/upsample.cpp, grid_sample.cpp, fold.cpp)
+// upsample: input [N, C, s1..sk] (k = output_size.size(), 1..3); mode "nearest", "nearest-exact",
+// "linear"/"bilinear"/"trilinear" (one rule for any k) or "bicubic" (k == 2). scales: empty, or one
+// per spatial dim; a value > 0 is the user's scale factor and the kernel uses 1/scale (PyTorch).
+EMBER_API Tensor upsample(const Tensor& input, IntList output_size, const std::string& mode,
+                          bool align_corners = false, std::vector<double> scales = {});
+// The adjoint of upsample (its gradient), itself differentiable. input_size: the full [N, C, ...].
+EMBER_API Tensor upsample_backward(const Tensor& grad_output, IntList input_size, const std::string& mode,
+                                   bool align_corners = false, std::vector<double> scales = {});
+// grid_sample's kernel: interpolation_mode 0 bilinear, 1 nearest; padding_mode 0 zeros, 1 border,
+// 2 reflection. input [N, C, H, W], grid [N, Ho, Wo, 2] -> [N, C, Ho, Wo].
+EMBER_API Tensor grid_sampler(const Tensor& input, const Tensor& grid, int64_t interpolation_mode = 0,
+                              int64_t padding_mode = 0, bool align_corners = false);
+// unfold / fold: [N, C, H, W] <-> [N, C*kh*kw, L] (unbatched forms drop N).
+EMBER_API Tensor im2col(const Tensor& input, IntList kernel_size, IntList dilation = {1}, IntList padding = {0},
+                        IntList stride = {1});
+EMBER_API Tensor col2im(const Tensor& input, IntList output_size, IntList kernel_size, IntList dilation = {1},
+                        IntList padding = {0}, IntList stride = {1});
 
 }  // namespace ember::nn::functional

@@ -944,3 +944,4 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     div = (div * alpha + k) ** beta
     return input / div
 from ._functional.attention import *  # noqa: E402,F401,F403
+from ._functional.spatial import *  # noqa: E402,F401,F403

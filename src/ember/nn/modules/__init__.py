@@ -18,3 +18,6 @@ from ember.nn.modules.attention import MultiheadAttention  # noqa: F401
 from ember.nn.modules.transformer import *  # noqa: F401,F403
 from ember.nn.modules.ctc import CTCLoss  # noqa: F401
 from ember.nn.modules.rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401
+from ember.nn.modules.upsampling import *  # noqa: F401,F403
+from ember.nn.modules.fold import Fold, Unfold  # noqa: F401
+from ember.nn.modules.channelshuffle import ChannelShuffle  # noqa: F401

@@ -1,4 +1,7 @@
-"""Padding modules: constant/zero (work now), reflection/replication/circular (need ember._C._ops.pad)."""
+"""Padding modules: constant/zero, reflection, replication and circular (torch.nn's names, reprs
+and checks). The work is F.pad, a C++ op for every mode."""
+from collections.abc import Iterable
+
 from ember.nn import functional as F
 from ember.nn.modules.module import Module
 
@@ -8,43 +11,36 @@ __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "Zero
 
 
 def _ntuple(padding, n):
-    if isinstance(padding, int):
-        return (padding,) * n
-    padding = tuple(padding)
-    if len(padding) != n:
-        raise ValueError(f"expected padding of length {n}, got {len(padding)}")
-    return padding
+    # torch's _ntuple: an iterable is taken as given (F.pad reports a bad length), a number repeated
+    if isinstance(padding, Iterable) and not isinstance(padding, str):
+        return tuple(padding)
+    return (padding,) * n
 
 
-class _PadNd(Module):
-    mode = "constant"
+class _ConstantPadNd(Module):
     n = 2
 
-    def __init__(self, padding, value=None):
+    def __init__(self, padding, value):
         super().__init__()
         self.padding = _ntuple(padding, self.n)
-        if value is not None:
-            self.value = value
+        self.value = value
 
     def forward(self, input):
-        value = getattr(self, "value", None)
-        return F.pad(input, self.padding, self.mode, value if self.mode == "constant" else None)
+        return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self):
-        if type(self).__name__.startswith("Constant"):
-            return f"padding={self.padding}, value={self.value}"
-        return f"{self.padding}"
+        return f"padding={self.padding}, value={self.value}"
 
 
-class ConstantPad1d(_PadNd):
+class ConstantPad1d(_ConstantPadNd):
     n = 2
 
 
-class ConstantPad2d(_PadNd):
+class ConstantPad2d(_ConstantPadNd):
     n = 4
 
 
-class ConstantPad3d(_PadNd):
+class ConstantPad3d(_ConstantPadNd):
     n = 6
 
 
@@ -72,22 +68,62 @@ class ZeroPad3d(ConstantPad3d):
         return f"{self.padding}"
 
 
-def _make(name, mode, n):
+class _BorderPadNd(Module):
+    mode = "reflect"
+    n = 2
+
     def __init__(self, padding):
-        _PadNd.__init__(self, padding)
+        super().__init__()
+        self.padding = _ntuple(padding, self.n)
 
-    return type(name, (_PadNd,), {"mode": mode, "n": n, "__init__": __init__})
+    def forward(self, input):
+        return F.pad(input, self.padding, self.mode)
+
+    def extra_repr(self):
+        return f"{self.padding}"
 
 
-ReflectionPad1d = _make("ReflectionPad1d", "reflect", 2)
-ReflectionPad2d = _make("ReflectionPad2d", "reflect", 4)
-ReflectionPad3d = _make("ReflectionPad3d", "reflect", 6)
-ReplicationPad1d = _make("ReplicationPad1d", "replicate", 2)
-ReplicationPad2d = _make("ReplicationPad2d", "replicate", 4)
-ReplicationPad3d = _make("ReplicationPad3d", "replicate", 6)
-CircularPad1d = _make("CircularPad1d", "circular", 2)
-CircularPad2d = _make("CircularPad2d", "circular", 4)
-CircularPad3d = _make("CircularPad3d", "circular", 6)
-for _c in (ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
-           CircularPad1d, CircularPad2d, CircularPad3d):
-    _c.__module__ = __name__
+class ReflectionPad1d(_BorderPadNd):
+    mode, n = "reflect", 2
+
+
+class ReflectionPad2d(_BorderPadNd):
+    mode, n = "reflect", 4
+
+
+class ReflectionPad3d(_BorderPadNd):
+    mode, n = "reflect", 6
+
+
+class ReplicationPad1d(_BorderPadNd):
+    mode, n = "replicate", 2
+
+
+class ReplicationPad2d(_BorderPadNd):
+    mode, n = "replicate", 4
+
+
+class ReplicationPad3d(_BorderPadNd):
+    mode, n = "replicate", 6
+
+
+class _CircularPadNd(_BorderPadNd):
+    mode = "circular"
+
+    def forward(self, input):
+        lo = self.n // 2 + 1  # accepted input dims: lo (unbatched) or lo + 1
+        if input.dim() not in (lo, lo + 1):
+            raise ValueError(f"expected {lo}D or {lo + 1}D input (got {input.dim()}D input)")
+        return F.pad(input, self.padding, "circular")
+
+
+class CircularPad1d(_CircularPadNd):
+    n = 2
+
+
+class CircularPad2d(_CircularPadNd):
+    n = 4
+
+
+class CircularPad3d(_CircularPadNd):
+    n = 6
