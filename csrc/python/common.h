@@ -63,6 +63,7 @@ void bind_autograd(py::module_& m, TensorClass& cls);
 void bind_softmax(py::module_& m, TensorClass& cls);
 void bind_sort(py::module_& m, TensorClass& cls);
 void bind_nn(py::module_& m, TensorClass& cls);  // ember._C._nn: nn.functional kernels
+void bind_fused(py::module_& m);  // losses/embedding/dropout into _nn, ember._C._optim, ember._C._cpu
 
 }  // namespace ember::python
 

@@ -50,5 +50,6 @@ PYBIND11_MODULE(_C, m) {
   bind_softmax(ops, cls);
   bind_sort(ops, cls);
   bind_nn(m, cls);
+  bind_fused(m);
   bind_autograd(m, cls);
 }

@@ -47,4 +47,10 @@ void layer_norm_backward_kernel(const NormArgs& a);
 void batch_norm_forward_kernel(const NormArgs& a);
 void batch_norm_backward_kernel(const NormArgs& a);
 
+// ---- fused (loss, embedding; the hot ones are per ISA in isa.h)
+void nll_loss_forward_kernel(const LossArgs& a);
+void nll_loss_backward_kernel(const LossArgs& a);
+void embedding_forward_kernel(const EmbeddingArgs& a);
+void embedding_backward_kernel(const EmbeddingArgs& a);
+
 }  // namespace ember::cpu

@@ -202,6 +202,20 @@ void register_cpu_kernels() {
   layer_norm_backward_stub.set(CPU, &layer_norm_backward_kernel);
   batch_norm_forward_stub.set(CPU, &batch_norm_forward_kernel);
   batch_norm_backward_stub.set(CPU, &batch_norm_backward_kernel);
+
+  // ---- fused
+  cross_entropy_forward_stub.set(CPU, EMBER_ISA(cross_entropy_forward_kernel));
+  cross_entropy_backward_stub.set(CPU, EMBER_ISA(cross_entropy_backward_kernel));
+  nll_loss_forward_stub.set(CPU, &nll_loss_forward_kernel);
+  nll_loss_backward_stub.set(CPU, &nll_loss_backward_kernel);
+  embedding_forward_stub.set(CPU, &embedding_forward_kernel);
+  embedding_backward_stub.set(CPU, &embedding_backward_kernel);
+  dropout_forward_stub.set(CPU, EMBER_ISA(dropout_forward_kernel));
+  dropout_backward_stub.set(CPU, EMBER_ISA(dropout_backward_kernel));
+  sgd_update_stub.set(CPU, EMBER_ISA(sgd_update_kernel));
+  adam_update_stub.set(CPU, EMBER_ISA(adam_update_kernel));
+  rmsprop_update_stub.set(CPU, EMBER_ISA(rmsprop_update_kernel));
+  adagrad_update_stub.set(CPU, EMBER_ISA(adagrad_update_kernel));
 }
 
 }  // namespace ember::cpu
