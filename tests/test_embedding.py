@@ -41,10 +41,15 @@ def test_embedding_module_and_double_backward():
     np.testing.assert_array_equal(m(E(idx)).detach().numpy(), mt(T(idx)).detach().numpy())
     w = E(RNG.normal(size=(6, 2)), True)
     i = E(np.array([1, 1, 4, 0]))
-    assert ember.autograd.gradcheck(lambda w: F.embedding(i, w, padding_idx=4), (w,))
-    # scale_grad_by_freq is not the true derivative (torch's definition), so only its double backward is checked
-    assert ember.autograd.gradgradcheck(lambda w: F.embedding(i, w, padding_idx=4, scale_grad_by_freq=True) ** 2,
-                                        (w,))
+    assert ember.autograd.gradcheck(lambda w: F.embedding(i, w), (w,))  # padding_idx: no gradient by definition
+    assert ember.autograd.gradgradcheck(lambda w: F.embedding(i, w, padding_idx=4) ** 2, (w,))
+    # scale_grad_by_freq is not the true derivative (torch's definition): its differentiable backward
+    # must equal the fused kernel's
+    g = E(RNG.normal(size=(4, 2)), True)
+    (gw,) = ember.autograd.grad(F.embedding(i, w, padding_idx=0, scale_grad_by_freq=True), w, g, create_graph=True)
+    (gk,) = ember.autograd.grad(F.embedding(i, w, padding_idx=0, scale_grad_by_freq=True), w, g.detach())
+    assert gw.requires_grad
+    np.testing.assert_allclose(gw.detach().numpy(), gk.numpy(), rtol=1e-12)
 
 
 def test_embedding_backward_bitwise_same_across_threads():

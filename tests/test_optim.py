@@ -248,9 +248,9 @@ def test_fused_step_mixed_dtypes_noncontiguous_params(case):
     grads = [[rng.normal(size=a.shape).astype(a.dtype) for a in arrays] for _ in range(5)]
     res = []
     for lib, conv in ((ember, E), (torch, T)):
-        ps = [lib.nn.Parameter(conv(a)) for a in arrays[:2]]
+        ps = [lib.nn.Parameter(conv(a.copy())) for a in arrays[:2]]
         ps.append(lib.nn.Parameter(conv(arrays[2].T.copy()).t()))  # non-contiguous leaf
-        ps.append(lib.nn.Parameter(conv(arrays[3])))  # never gets a gradient
+        ps.append(lib.nn.Parameter(conv(arrays[3].copy())))  # never gets a gradient
         extra = {"foreach": False} if name in ("SGD", "Adam") else {}
         opt = getattr(lib.optim, name)(ps, **kwargs, **extra)
         for gs in grads:
@@ -272,7 +272,7 @@ def test_fused_step_bitwise_same_across_threads():
     try:
         for n in (1, 2):
             ember.set_num_threads(n)
-            p = nn.Parameter(E(w))
+            p = nn.Parameter(E(w.copy()))
             opt = optim.Adam([p], lr=0.01, amsgrad=True)
             for _ in range(3):
                 p.grad = E(g)
