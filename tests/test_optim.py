@@ -227,3 +227,57 @@ def test_step_hooks():
     h.remove()
     opt.step()
     assert seen == ["pre", "post", "post"]
+
+
+FUSED_CASES = [("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+               ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
+               ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+               ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
+               ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1})]
+
+
+@pytest.mark.parametrize("case", FUSED_CASES, ids=[c[0] for c in FUSED_CASES])
+def test_fused_step_mixed_dtypes_noncontiguous_params(case):
+    """One fused call per group handles float32 and float64 params together, non-contiguous params
+    (a transposed leaf) and params without a gradient; foreach/fused flags are accepted."""
+    torch = require_torch()
+    name, kwargs = case
+    rng = np.random.default_rng(5)
+    arrays = [rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=(5,)),
+              rng.normal(size=(3, 6)).astype(np.float32), rng.normal(size=(2,))]
+    grads = [[rng.normal(size=a.shape).astype(a.dtype) for a in arrays] for _ in range(5)]
+    res = []
+    for lib, conv in ((ember, E), (torch, T)):
+        ps = [lib.nn.Parameter(conv(a.copy())) for a in arrays[:2]]
+        ps.append(lib.nn.Parameter(conv(arrays[2].T.copy()).t()))  # non-contiguous leaf
+        ps.append(lib.nn.Parameter(conv(arrays[3].copy())))  # never gets a gradient
+        extra = {"foreach": False} if name in ("SGD", "Adam") else {}
+        opt = getattr(lib.optim, name)(ps, **kwargs, **extra)
+        for gs in grads:
+            for p, g in zip(ps[:3], gs[:3]):
+                p.grad = conv(g)
+            opt.step()
+        res.append([p.detach().numpy().copy() for p in ps])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(res[0][3], arrays[3])
+
+
+def test_fused_step_bitwise_same_across_threads():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(300, 257)).astype(np.float32)
+    g = rng.normal(size=w.shape).astype(np.float32)
+    out = []
+    old = ember.get_num_threads()
+    try:
+        for n in (1, 2):
+            ember.set_num_threads(n)
+            p = nn.Parameter(E(w.copy()))
+            opt = optim.Adam([p], lr=0.01, amsgrad=True)
+            for _ in range(3):
+                p.grad = E(g)
+                opt.step()
+            out.append(p.detach().numpy().copy())
+    finally:
+        ember.set_num_threads(old)
+    assert np.array_equal(out[0], out[1])

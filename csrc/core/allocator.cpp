@@ -40,12 +40,17 @@ class CpuCachingAllocator final : public Allocator {
         void* p = it->second.back();
         it->second.pop_back();
         stats_.cached_bytes -= int64_t(size);
+        stats_.num_cache_hits++;
         note_alloc(size);
         return p;
       }
     }
     void* p = std::aligned_alloc(kAlignment, size);
     if (!p) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stats_.num_alloc_retries++;
+      }
       cpu_empty_cache();
       p = std::aligned_alloc(kAlignment, size);
     }
@@ -65,8 +70,10 @@ class CpuCachingAllocator final : public Allocator {
       if (size <= kMaxCachedBlock && size_t(stats_.cached_bytes) + size <= cache_limit_bytes()) {
         free_[size].push_back(ptr);
         stats_.cached_bytes += int64_t(size);
+        if (stats_.cached_bytes > stats_.peak_cached_bytes) stats_.peak_cached_bytes = stats_.cached_bytes;
         return;
       }
+      stats_.num_frees++;
     }
     std::free(ptr);
   }
@@ -74,9 +81,18 @@ class CpuCachingAllocator final : public Allocator {
   void empty_cache() override {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& kv : free_)
-      for (void* p : kv.second) std::free(p);
+      for (void* p : kv.second) {
+        std::free(p);
+        stats_.num_frees++;
+      }
     free_.clear();
     stats_.cached_bytes = 0;
+  }
+
+  void reset_peak() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.peak_allocated_bytes = stats_.allocated_bytes;
+    stats_.peak_cached_bytes = stats_.cached_bytes;
   }
 
   MemoryStats stats() {
@@ -114,5 +130,6 @@ Allocator* get_allocator(DeviceType type) {
 void set_allocator(DeviceType type, Allocator* allocator) { g_allocators[int(type)] = allocator; }
 MemoryStats cpu_memory_stats() { return cpu_allocator().stats(); }
 void cpu_empty_cache() { cpu_allocator().empty_cache(); }
+void cpu_reset_peak_memory_stats() { cpu_allocator().reset_peak(); }
 
 }  // namespace ember

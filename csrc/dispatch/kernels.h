@@ -393,6 +393,74 @@ using Im2colFn = void (*)(const Im2colArgs&);
   _(grid_sampler_2d_backward, GridSampleFn) \
   _(im2col, Im2colFn)                       \
   _(col2im, Im2colFn)
+// ---- fused training ops (loss, embedding, dropout, optimizer updates)
+// Class-index losses over contiguous `input` viewed as [N, C, S] (S: product of the trailing dims)
+// and contiguous int64 `target` [N, S]. weight: optional [C] (data == nullptr: all ones).
+// reduction 0 none (out [N, S]), 1 mean, 2 sum (out 0-dim). total_weight (0-dim, input dtype):
+// the sum of the target classes' weights over non-ignored rows. cross_entropy reads logits and
+// writes `lse` [N, S] (log-sum-exp per row) for its backward; nll_loss reads log-probabilities.
+// A target outside [0, C) that is not ignore_index is never read through: the kernel lowers
+// *bad_pos (preset to INT64_MAX by the op) to the smallest such row and writes nothing useful.
+// backward writes grad_input [N, C, S] from grad_out (0-dim, or [N, S] for none).
+struct LossArgs {
+  View input, target, weight, out, total_weight, lse, grad_out, grad_input;
+  int64_t N = 0, C = 0, S = 1;
+  int64_t ignore_index = -100;
+  int reduction = 1;
+  double label_smoothing = 0;
+  int64_t* bad_pos = nullptr;
+};
+using LossFn = void (*)(const LossArgs&);
+
+// embedding: out[i] = weight[indices[i]] (weight [V, D] contiguous, indices int64 [n] contiguous and
+// already checked in [0, V)). backward: grad_weight [V, D] from grad_out [n, D]: each row is the sum
+// of its occurrences' gradients in index order (bitwise the same for any thread count); the
+// padding_idx row (if >= 0) gets zero; scale_grad_by_freq divides by the occurrence count.
+struct EmbeddingArgs {
+  View weight, indices, out, grad_out, grad_weight;
+  int64_t padding_idx = -1;
+  bool scale_grad_by_freq = false;
+};
+using EmbeddingFn = void (*)(const EmbeddingArgs&);
+
+// dropout over contiguous tensors: forward keeps element i when the Philox uniform for
+// (seed, offset + i / 4, word i % 4) is below 1 - p, writes mask[i] (bool) and out[i] = in[i] * scale
+// or 0. backward: out[i] = in[i] * scale where mask[i], else 0 (in = grad_output).
+struct DropoutArgs {
+  View in, out, mask;
+  uint64_t seed = 0, offset = 0;
+  double p = 0.5, scale = 2.0;
+};
+using DropoutFn = void (*)(const DropoutArgs&);
+
+// One optimizer step over every tensor of a parameter group (all contiguous, one dtype, numel[i]
+// elements each). buf0..2: the optimizer's state buffers (nullptr when unused); step[i]: tensor i's
+// step count after this update; init[i]: SGD's momentum buffer is created by this step.
+struct OptimArgs {
+  Dtype dtype = Dtype::Float32;
+  std::vector<int64_t> numel;
+  std::vector<char*> param, grad, buf0, buf1, buf2;
+  std::vector<double> step;
+  std::vector<uint8_t> init;
+  double lr = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0, momentum = 0, dampening = 0, alpha = 0,
+         lr_decay = 0;
+  bool nesterov = false, maximize = false, amsgrad = false, decoupled = false, centered = false;
+};
+using OptimFn = void (*)(const OptimArgs&);
+
+#define EMBER_FUSED_KERNELS(_)          \
+  _(cross_entropy_forward, LossFn)      \
+  _(cross_entropy_backward, LossFn)     \
+  _(nll_loss_forward, LossFn)           \
+  _(nll_loss_backward, LossFn)          \
+  _(embedding_forward, EmbeddingFn)     \
+  _(embedding_backward, EmbeddingFn)    \
+  _(dropout_forward, DropoutFn)         \
+  _(dropout_backward, DropoutFn)        \
+  _(sgd_update, OptimFn)                \
+  _(adam_update, OptimFn)               \
+  _(rmsprop_update, OptimFn)            \
+  _(adagrad_update, OptimFn)
 
 #define EMBER_FORALL_KERNELS(_) \
   EMBER_COPY_KERNELS(_)         \
@@ -408,6 +476,7 @@ using Im2colFn = void (*)(const Im2colArgs&);
   EMBER_CTC_KERNELS(_)
   EMBER_RNN_KERNELS(_)
   EMBER_SPATIAL_KERNELS(_)
+  EMBER_FUSED_KERNELS(_)
 
 #define EMBER_DECLARE_STUB(name, Fn) extern DispatchStub<Fn> name##_stub;
 EMBER_FORALL_KERNELS(EMBER_DECLARE_STUB)

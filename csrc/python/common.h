@@ -67,6 +67,7 @@ void bind_serialize(py::module_& m, TensorClass& cls);  // checkpoint helpers, s
 void bind_attention(py::module_& m, TensorClass& cls);  // attention + ctc, into ember._C._nn
 void bind_rnn(py::module_& m, TensorClass& cls);  // ember._C._nn.rnn_layer (after bind_nn)
 void bind_spatial(py::module_& m, TensorClass& cls);  // ember._C._nn: upsample, grid_sampler, im2col
+void bind_fused(py::module_& m);  // losses/embedding/dropout into _nn, ember._C._optim, ember._C._cpu
 
 }  // namespace ember::python
 

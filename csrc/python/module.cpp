@@ -53,6 +53,7 @@ PYBIND11_MODULE(_C, m) {
   bind_attention(m, cls);
   bind_rnn(m, cls);
   bind_spatial(m, cls);
+  bind_fused(m);
   bind_autograd(m, cls);
   bind_serialize(m, cls);
 }

@@ -70,7 +70,7 @@ def typename(obj):
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "cuda", "distributed", "autograd", "testing",
                     "backends", "amp", "serialization", "linalg", "special", "fft", "random", "multiprocessing",
-                    "jit", "onnx", "profiler"}
+                    "jit", "onnx", "profiler", "cpu"}
 
 
 # Loaded on first use (ember.serialization pulls in zipfile and the pickler).

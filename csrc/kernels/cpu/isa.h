@@ -85,6 +85,15 @@
 #define EMBER_CPU_ISA_RNN_KERNELS(_)       \
   _(rnn_step_forward_kernel, RnnStepFn) \
   _(rnn_step_backward_kernel, RnnStepFn)
+#define EMBER_CPU_ISA_FUSED_KERNELS(_)       \
+  _(cross_entropy_forward_kernel, LossFn)    \
+  _(cross_entropy_backward_kernel, LossFn)   \
+  _(dropout_forward_kernel, DropoutFn)       \
+  _(dropout_backward_kernel, DropoutFn)      \
+  _(sgd_update_kernel, OptimFn)              \
+  _(adam_update_kernel, OptimFn)             \
+  _(rmsprop_update_kernel, OptimFn)          \
+  _(adagrad_update_kernel, OptimFn)
 
 #define EMBER_CPU_ISA_KERNELS(_)     \
   EMBER_CPU_ISA_COPY_KERNELS(_)      \
@@ -94,6 +103,8 @@
   EMBER_CPU_ISA_LINALG_KERNELS(_)    \
   EMBER_CPU_ISA_NN_KERNELS(_)     \
   EMBER_CPU_ISA_RNN_KERNELS(_)
+  EMBER_CPU_ISA_NN_KERNELS(_)      \
+  EMBER_CPU_ISA_FUSED_KERNELS(_)
 
 namespace ember::cpu {
 enum class Isa { Baseline = 0, Avx2 = 1, Avx512 = 2 };

@@ -57,5 +57,10 @@ void grid_sampler_2d_forward_kernel(const GridSampleArgs& a);
 void grid_sampler_2d_backward_kernel(const GridSampleArgs& a);
 void im2col_kernel(const Im2colArgs& a);
 void col2im_kernel(const Im2colArgs& a);
+// ---- fused (loss, embedding; the hot ones are per ISA in isa.h)
+void nll_loss_forward_kernel(const LossArgs& a);
+void nll_loss_backward_kernel(const LossArgs& a);
+void embedding_forward_kernel(const EmbeddingArgs& a);
+void embedding_backward_kernel(const EmbeddingArgs& a);
 
 }  // namespace ember::cpu

@@ -216,6 +216,19 @@ void register_cpu_kernels() {
   grid_sampler_2d_backward_stub.set(CPU, &grid_sampler_2d_backward_kernel);
   im2col_stub.set(CPU, &im2col_kernel);
   col2im_stub.set(CPU, &col2im_kernel);
+  // ---- fused
+  cross_entropy_forward_stub.set(CPU, EMBER_ISA(cross_entropy_forward_kernel));
+  cross_entropy_backward_stub.set(CPU, EMBER_ISA(cross_entropy_backward_kernel));
+  nll_loss_forward_stub.set(CPU, &nll_loss_forward_kernel);
+  nll_loss_backward_stub.set(CPU, &nll_loss_backward_kernel);
+  embedding_forward_stub.set(CPU, &embedding_forward_kernel);
+  embedding_backward_stub.set(CPU, &embedding_backward_kernel);
+  dropout_forward_stub.set(CPU, EMBER_ISA(dropout_forward_kernel));
+  dropout_backward_stub.set(CPU, EMBER_ISA(dropout_backward_kernel));
+  sgd_update_stub.set(CPU, EMBER_ISA(sgd_update_kernel));
+  adam_update_stub.set(CPU, EMBER_ISA(adam_update_kernel));
+  rmsprop_update_stub.set(CPU, EMBER_ISA(rmsprop_update_kernel));
+  adagrad_update_stub.set(CPU, EMBER_ISA(adagrad_update_kernel));
 }
 
 }  // namespace ember::cpu

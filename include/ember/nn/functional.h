@@ -84,5 +84,17 @@ EMBER_API Tensor im2col(const Tensor& input, IntList kernel_size, IntList dilati
                         IntList stride = {1});
 EMBER_API Tensor col2im(const Tensor& input, IntList output_size, IntList kernel_size, IntList dilation = {1},
                         IntList padding = {0}, IntList stride = {1});
+// ---- fused training ops (csrc/ops/loss.cpp, embedding.cpp, dropout.cpp). reduction: "none", "mean", "sum".
+// Class-index targets (int64 or uint8), input (N, C, d1, ...) or (C,); weight: optional (C,).
+EMBER_API Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                          const std::string& reduction = "mean", int64_t ignore_index = -100);
+EMBER_API Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                               const std::string& reduction = "mean", int64_t ignore_index = -100,
+                               double label_smoothing = 0.0);
+// padding_idx < 0: none (already wrapped by the caller). Gradients are dense even when sparse is set.
+EMBER_API Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1,
+                           bool scale_grad_by_freq = false, bool sparse = false);
+EMBER_API Tensor dropout(const Tensor& input, double p = 0.5, bool training = true);
+EMBER_API Tensor& dropout_(Tensor& input, double p = 0.5, bool training = true);
 
 }  // namespace ember::nn::functional

@@ -318,18 +318,6 @@ def _bernoulli_mask(like, shape, keep):
     return _op("bernoulli")(ember.full(shape, keep, dtype=like.dtype, device=like.device))
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        out = input * 0.0
-    else:
-        out = input * (_bernoulli_mask(input, list(input.shape), 1.0 - p) / (1.0 - p))
-    return input.copy_(out) if inplace else out
-
-
 def _feature_dropout(input, p, training, inplace, batched_dim):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -414,32 +402,6 @@ def one_hot(tensor, num_classes=-1):
     if fn is not None:
         return fn(tensor, num_classes)
     raise NotImplementedError("[ember.nn.functional.one_hot] needs ember.one_hot, which this build does not have yet")
-
-
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
-    if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= weight.size(0):
-                raise AssertionError("Padding_idx must be within num_embeddings")
-        elif padding_idx < 0:
-            if padding_idx < -weight.size(0):
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = weight.size(0) + padding_idx
-    else:
-        padding_idx = -1
-    if max_norm is not None:
-        _embedding_renorm_(weight, input, max_norm, norm_type)
-    fn = getattr(_nn, "embedding", None) if _nn is not None else None
-    if fn is not None:
-        return fn(weight, input, padding_idx, scale_grad_by_freq, sparse)
-    flat = input.reshape(-1)
-    out = _op("index_select")(weight, 0, flat)
-    if padding_idx >= 0:
-        # the padding row gets no gradient
-        keep = (flat != padding_idx).unsqueeze(1)
-        out = ember.where(keep, out, out.detach())
-    return out.reshape(list(input.shape) + [weight.size(1)])
 
 
 def _embedding_renorm_(weight, input, max_norm, norm_type):
@@ -601,83 +563,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def _class_weight_view(weight, ndim):
     # (C,) -> broadcastable against (N, C, d1, ...)
     return weight.reshape([1, -1] + [1] * (ndim - 2)) if ndim >= 2 else weight
-
-
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    fn = getattr(_nn, "nll_loss", None) if _nn is not None else None
-    if fn is not None:
-        return fn(input, target, weight, reduction, ignore_index)
-    unbatched = input.dim() == 1
-    if unbatched:
-        input, target = input.unsqueeze(0), target.unsqueeze(0)
-    if input.size(0) != target.size(0):
-        raise ValueError(f"Expected input batch_size ({input.size(0)}) to match target batch_size "
-                         f"({target.size(0)}).")
-    valid = target != ignore_index
-    safe_t = ember.where(valid, target, ember.zeros_like(target))
-    picked = _op("gather")(input, 1, safe_t.unsqueeze(1)).squeeze(1)
-    w = valid.to(input.dtype)
-    if weight is not None:
-        w = w * _op("index_select")(weight, 0, safe_t.reshape(-1)).reshape(list(safe_t.shape))
-    loss = -picked * w
-    if unbatched:
-        loss, w = loss.squeeze(0), w.squeeze(0)
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / w.sum()
-
-
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
-                  label_smoothing=0.0):
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    class_dim = 0 if input.dim() == 1 else 1
-    n_classes = input.size(class_dim)
-    logp = log_softmax(input, class_dim)
-    if target.is_floating_point():
-        # probability targets
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(f"Expected input and target to have the same shape for probability targets, got "
-                               f"{tuple(input.shape)} and {tuple(target.shape)}")
-        if weight is not None:
-            logp = logp * _class_weight_view(weight, input.dim())
-        if label_smoothing > 0:
-            target = target * (1 - label_smoothing) + label_smoothing / n_classes
-        prod = logp * target
-        if reduction == "none":
-            return -prod.sum(class_dim)
-        if reduction == "sum":
-            return -prod.sum()
-        return -prod.sum() / (input.numel() / n_classes)
-    loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
-    if label_smoothing == 0.0:
-        return loss
-    ignore = target == ignore_index
-    if weight is not None:
-        smooth = -(logp * _class_weight_view(weight, input.dim())).sum(class_dim)
-    else:
-        smooth = -logp.sum(class_dim)
-    smooth = ember.where(ignore, ember.zeros_like(smooth), smooth)
-    if reduction == "mean":
-        if weight is not None:
-            safe_t = ember.where(ignore, ember.zeros_like(target), target)
-            w = _op("index_select")(weight, 0, safe_t.reshape(-1)).reshape(list(safe_t.shape))
-            ret = smooth.sum() / ember.where(ignore, ember.zeros_like(w), w).sum()
-        else:
-            ret = smooth.sum() / (~ignore).sum()
-    elif reduction == "sum":
-        ret = smooth.sum()
-    else:
-        ret = smooth
-    return loss * (1 - label_smoothing) + ret * (label_smoothing / n_classes)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -945,3 +830,6 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / div
 from ._functional.attention import *  # noqa: E402,F401,F403
 from ._functional.spatial import *  # noqa: E402,F401,F403
+
+
+from ._functional.fused import *  # noqa: E402,F401,F403

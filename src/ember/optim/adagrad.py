@@ -1,21 +1,15 @@
 """Adagrad (lr decay, weight decay, initial accumulator, maximize)."""
 import ember
+from ember import _C
 from ember.optim.optimizer import Optimizer, _scalar_tensor
 
 __all__ = ["Adagrad"]
 
 
-def _adagrad_update(param, grad, state, *, lr, lr_decay, weight_decay, eps):
-    step_t = state["step"]
-    step_t.add_(1)
-    step = step_t.item()
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    clr = lr / (1 + (step - 1) * lr_decay)
-    state_sum = state["sum"]
-    state_sum.add_(grad * grad)
-    std = ember.sqrt(state_sum).add_(eps)
-    param.add_(grad / std, alpha=-clr)
+def _adagrad_update(params, grads, states, *, lr, lr_decay, weight_decay, eps, maximize):
+    """One fused Adagrad step for a group (torch's single-tensor math), updating `states` in place."""
+    _C._optim.adagrad_(params, grads, [s["sum"] for s in states], [s["step"] for s in states], lr, lr_decay,
+                       weight_decay, eps, maximize)
 
 
 class Adagrad(Optimizer):
@@ -43,8 +37,9 @@ class Adagrad(Optimizer):
                 state["sum"] = ember.full_like(p, group["initial_accumulator_value"])
 
     def _step_group(self, group):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            _adagrad_update(p, self._grad(p, group), self.state[p], lr=group["lr"], lr_decay=group["lr_decay"],
-                            weight_decay=group["weight_decay"], eps=group["eps"])
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        _adagrad_update(params, [p.grad for p in params], [self.state[p] for p in params], lr=group["lr"],
+                        lr_decay=group["lr_decay"], weight_decay=group["weight_decay"], eps=group["eps"],
+                        maximize=group.get("maximize", False))

@@ -1,34 +1,17 @@
 """Adam (amsgrad, weight decay, maximize, decoupled weight decay = AdamW)."""
 import ember
-from ember.optim.optimizer import Optimizer, _maximum_, _scalar_tensor
+from ember import _C
+from ember.optim.optimizer import Optimizer, _scalar_tensor
 
 __all__ = ["Adam"]
 
 
-def _adam_update(param, grad, state, *, lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay):
-    """One Adam/AdamW step for one parameter, updating `state` in place."""
-    step_t = state["step"]
-    step_t.add_(1)
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param.mul_(1 - lr * weight_decay)
-        else:
-            grad = grad.add(param, alpha=weight_decay)
-    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    exp_avg.add_(grad - exp_avg, alpha=1 - beta1)  # lerp
-    exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
-    step = step_t.item()
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2 ** 0.5
-    if amsgrad:
-        max_sq = state["max_exp_avg_sq"]
-        _maximum_(max_sq, exp_avg_sq)
-        denom = (ember.sqrt(max_sq) / bias_correction2_sqrt).add_(eps)
-    else:
-        denom = (ember.sqrt(exp_avg_sq) / bias_correction2_sqrt).add_(eps)
-    param.add_(exp_avg / denom, alpha=-step_size)
+def _adam_update(params, grads, states, *, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                 decoupled_weight_decay):
+    """One fused Adam/AdamW step for a group (torch's single-tensor math), updating `states` in place."""
+    _C._optim.adam_(params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
+                    [s["max_exp_avg_sq"] for s in states] if amsgrad else [], [s["step"] for s in states],
+                    lr, beta1, beta2, weight_decay, eps, amsgrad, maximize, decoupled_weight_decay)
 
 
 class Adam(Optimizer):
@@ -62,10 +45,11 @@ class Adam(Optimizer):
 
     def _step_group(self, group):
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self._init_state(p, group)
-            _adam_update(p, self._grad(p, group), state, lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                         weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
-                         decoupled_weight_decay=group.get("decoupled_weight_decay", False))
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        states = [self._init_state(p, group) for p in params]
+        _adam_update(params, [p.grad for p in params], states, lr=group["lr"], beta1=beta1, beta2=beta2,
+                     eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
+                     maximize=group.get("maximize", False),
+                     decoupled_weight_decay=group.get("decoupled_weight_decay", False))

@@ -1,29 +1,17 @@
 """RMSprop (momentum, centered, weight decay, maximize)."""
 import ember
+from ember import _C
 from ember.optim.optimizer import Optimizer, _scalar_tensor
 
 __all__ = ["RMSprop"]
 
 
-def _rmsprop_update(param, grad, state, *, lr, alpha, eps, weight_decay, momentum, centered):
-    state["step"].add_(1)
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    square_avg = state["square_avg"]
-    square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
-    if centered:
-        grad_avg = state["grad_avg"]
-        grad_avg.add_(grad - grad_avg, alpha=1 - alpha)  # lerp
-        avg = ember.sqrt(square_avg - grad_avg * grad_avg)
-    else:
-        avg = ember.sqrt(square_avg)
-    avg = avg.add_(eps)
-    if momentum > 0:
-        buf = state["momentum_buffer"]
-        buf.mul_(momentum).add_(grad / avg)
-        param.add_(buf, alpha=-lr)
-    else:
-        param.add_(grad / avg, alpha=-lr)
+def _rmsprop_update(params, grads, states, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
+    """One fused RMSprop step for a group (torch's single-tensor math), updating `states` in place."""
+    _C._optim.rmsprop_(params, grads, [s["square_avg"] for s in states],
+                       [s["grad_avg"] for s in states] if centered else [],
+                       [s["momentum_buffer"] for s in states] if momentum > 0 else [], [s["step"] for s in states],
+                       lr, alpha, eps, weight_decay, momentum, centered, maximize)
 
 
 class RMSprop(Optimizer):
@@ -44,9 +32,10 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        for p in params:
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = _scalar_tensor(0.0)
@@ -55,6 +44,7 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = ember.zeros_like(p)
                 if group["centered"]:
                     state["grad_avg"] = ember.zeros_like(p)
-            _rmsprop_update(p, self._grad(p, group), state, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                            weight_decay=group["weight_decay"], momentum=group["momentum"],
-                            centered=group["centered"])
+        _rmsprop_update(params, [p.grad for p in params], [self.state[p] for p in params], lr=group["lr"],
+                        alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                        momentum=group["momentum"], centered=group["centered"],
+                        maximize=group.get("maximize", False))

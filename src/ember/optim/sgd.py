@@ -1,21 +1,14 @@
 """SGD with momentum, dampening, Nesterov, weight decay, maximize (torch's single-tensor math)."""
+from ember import _C
 from ember.optim.optimizer import Optimizer, required
 
 __all__ = ["SGD"]
 
 
-def _sgd_update(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov):
-    """One SGD step for one parameter; returns the (possibly new) momentum buffer."""
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    if momentum != 0:
-        if momentum_buffer is None:
-            momentum_buffer = grad.clone().detach()
-        else:
-            momentum_buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
-        grad = grad.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer
-    param.add_(grad, alpha=-lr)
-    return momentum_buffer
+def _sgd_update(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """One fused SGD step for a group (torch's single-tensor math); returns the momentum buffers
+    (created from the gradient where None)."""
+    return _C._optim.sgd_(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize)
 
 
 class SGD(Optimizer):
@@ -35,12 +28,13 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _step_group(self, group):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            buf = _sgd_update(p, self._grad(p, group), state.get("momentum_buffer"), lr=group["lr"],
-                              momentum=group["momentum"], dampening=group["dampening"],
-                              weight_decay=group["weight_decay"], nesterov=group["nesterov"])
-            if group["momentum"] != 0:
-                state["momentum_buffer"] = buf
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        bufs = [self.state[p].get("momentum_buffer") for p in params]
+        bufs = _sgd_update(params, [p.grad for p in params], bufs, lr=group["lr"], momentum=group["momentum"],
+                           dampening=group["dampening"], weight_decay=group["weight_decay"],
+                           nesterov=group["nesterov"], maximize=group.get("maximize", False))
+        if group["momentum"] != 0:
+            for p, buf in zip(params, bufs):
+                self.state[p]["momentum_buffer"] = buf

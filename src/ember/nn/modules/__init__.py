@@ -10,7 +10,7 @@ from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.distance import PairwiseDistance, CosineSimilarity  # noqa: F401
 from ember.nn.modules.padding import *  # noqa: F401,F403
 from ember.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
-from ember.nn.modules.sparse import Embedding  # noqa: F401
+from ember.nn.modules.sparse import Embedding, EmbeddingBag  # noqa: F401
 from ember.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
