@@ -204,4 +204,7 @@ void register_cpu_kernels() {
   batch_norm_backward_stub.set(CPU, &batch_norm_backward_kernel);
 }
 
+// ---- nn: the implicit-im2col GEMM the convolutions call directly (CPU only, no stub).
+PackedGemmFn selected_packed_gemm() { return EMBER_ISA(packed_gemm_kernel); }
+
 }  // namespace ember::cpu
