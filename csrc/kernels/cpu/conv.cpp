@@ -112,12 +112,19 @@ inline int64_t make_runs(const Geometry& g, int64_t j0, int64_t n, Run* runs) {
   return count;
 }
 
+#define EMBER_CONV_INLINE inline __attribute__((always_inline))
+
 // out[t * step] = row[ix0 + t * sw] for t < len (0 where the column is outside [0, w)).
-template <class T> inline void gather_row(const T* row, int64_t ix0, int64_t sw, int64_t w, int64_t len, T* out,
-                                          int64_t step) {
-  int64_t t0 = ix0 >= 0 ? 0 : std::min(len, (-ix0 + sw - 1) / sw);
-  int64_t t1 = ix0 >= w ? 0 : std::min(len, (w - 1 - ix0) / sw + 1);
-  t1 = std::max(t1, t0);
+template <class T> EMBER_CONV_INLINE void gather_row(const T* row, int64_t ix0, int64_t sw, int64_t w, int64_t len,
+                                                     T* out, int64_t step) {
+  int64_t t0, t1;
+  if (sw == 1) {  // no divisions on the common path
+    t0 = std::min(len, std::max<int64_t>(0, -ix0));
+    t1 = std::max(t0, std::min(len, w - ix0));
+  } else {
+    t0 = ix0 >= 0 ? 0 : std::min(len, (-ix0 + sw - 1) / sw);
+    t1 = std::max(t0, ix0 >= w ? 0 : std::min(len, (w - 1 - ix0) / sw + 1));
+  }
   for (int64_t t = 0; t < t0; ++t) out[t * step] = T(0);
   if (sw == 1 && step == 1) {
     const T* src = row + ix0;
@@ -130,7 +137,7 @@ template <class T> inline void gather_row(const T* row, int64_t ix0, int64_t sw,
 
 // B = im2col(x) for every image side by side: B[(c, ki, kj)][(img, oy, ox)].
 template <class T>
-void pack_b_im2col(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, void* vdst) {
+EMBER_CONV_INLINE void pack_b_im2col_body(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, void* vdst) {
   const PackCtx& c = *static_cast<const PackCtx*>(vctx);
   const Geometry& g = c.g;
   const T* x = static_cast<const T*>(c.x);
@@ -161,7 +168,7 @@ void pack_b_im2col(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t
 
 // Weight gradient, A = grad_output: A[o][(img, oy, ox)].
 template <class T>
-void pack_a_grad_output(const void* vctx, int64_t i0, int64_t mr, int64_t p0, int64_t kc, int64_t MR, void* vdst) {
+EMBER_CONV_INLINE void pack_a_grad_output_body(const void* vctx, int64_t i0, int64_t mr, int64_t p0, int64_t kc, int64_t MR, void* vdst) {
   const PackCtx& c = *static_cast<const PackCtx*>(vctx);
   const int64_t L = c.g.l();
   const T* gy = static_cast<const T*>(c.gy);
@@ -181,7 +188,7 @@ void pack_a_grad_output(const void* vctx, int64_t i0, int64_t mr, int64_t p0, in
 
 // Weight gradient, B = im2col(x)^T: B[(img, oy, ox)][(c, ki, kj)].
 template <class T>
-void pack_b_im2col_t(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, void* vdst) {
+EMBER_CONV_INLINE void pack_b_im2col_t_body(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, void* vdst) {
   const PackCtx& c = *static_cast<const PackCtx*>(vctx);
   const Geometry& g = c.g;
   const T* x = static_cast<const T*>(c.x);
@@ -216,6 +223,32 @@ void pack_b_im2col_t(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64
     for (int64_t j = nr; j < NR; ++j) dst[p * NR + j] = T(0);
 }
 
+// Each packer compiled for every ISA (generic always-inline bodies in target-attributed copies),
+// picked by the ISA the process selected (EMBER_CPU_ISA).
+#if defined(__x86_64__) && defined(EMBER_CPU_DISPATCH)
+#define EMBER_CONV_PACKER(name, Sig, args)                                                                   \
+  template <class T> void name##_base Sig { name##_body<T> args; }                                           \
+  template <class T> __attribute__((target("avx2,fma"))) void name##_avx2 Sig { name##_body<T> args; }       \
+  template <class T> __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))) void name##_avx512 Sig { \
+    name##_body<T> args;                                                                                     \
+  }                                                                                                          \
+  template <class T> auto name() {                                                                           \
+    switch (selected_isa()) {                                                                                \
+      case Isa::Avx512: return &name##_avx512<T>;                                                            \
+      case Isa::Avx2: return &name##_avx2<T>;                                                                \
+      default: return &name##_base<T>;                                                                       \
+    }                                                                                                        \
+  }
+#else
+#define EMBER_CONV_PACKER(name, Sig, args)                          \
+  template <class T> void name##_base Sig { name##_body<T> args; } \
+  template <class T> auto name() { return &name##_base<T>; }
+#endif
+#define EMBER_PACK_SIG (const void* c, int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, void* d)
+EMBER_CONV_PACKER(pack_b_im2col, EMBER_PACK_SIG, (c, a0, a1, a2, a3, a4, d))
+EMBER_CONV_PACKER(pack_a_grad_output, EMBER_PACK_SIG, (c, a0, a1, a2, a3, a4, d))
+EMBER_CONV_PACKER(pack_b_im2col_t, EMBER_PACK_SIG, (c, a0, a1, a2, a3, a4, d))
+
 // y = conv(x, w) for the whole batch through the implicit-im2col GEMM, one product per group.
 template <class T> void forward_gemm(const Geometry& g, const T* x, const T* wt, T* y) {
   const int64_t L = g.l(), K = g.k_g();
@@ -230,7 +263,7 @@ template <class T> void forward_gemm(const Geometry& g, const T* x, const T* wt,
     pg.a = reinterpret_cast<const char*>(wt + grp * g.cout_g() * K);
     pg.a_row_stride = K;
     pg.a_col_stride = 1;
-    pg.pack_b = &pack_b_im2col<T>;
+    pg.pack_b = pack_b_im2col<T>();
     pg.ctx = &ctx;
     pg.c = reinterpret_cast<char*>(y + grp * g.cout_g() * L);
     pg.c_row_stride = L;
@@ -250,9 +283,9 @@ inline void valid_cols(int64_t ix0, int64_t sw, int64_t w, int64_t ow, int64_t& 
   hi = std::max(lo, std::min(hi, ow));
 }
 
-template <class T> void depthwise_forward(const Geometry& g, const T* x, const T* wt, T* y) {
+template <class T>
+EMBER_CONV_INLINE void depthwise_forward_body(const Geometry& g, const T* x, const T* wt, T* y, int64_t b, int64_t e) {
   const int64_t C = g.c_in, hw = g.h * g.w, ohw = g.l();
-  parallel_for(0, g.n * C, std::max<int64_t>(1, 8192 / std::max<int64_t>(ohw, 1)), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; ++pl) {
       const T* xp = x + pl * hw;
       const T* wk = wt + (pl % C) * g.kh * g.kw;
@@ -279,13 +312,18 @@ template <class T> void depthwise_forward(const Geometry& g, const T* x, const T
         }
       }
     }
-  });
+}
+EMBER_CONV_PACKER(depthwise_forward, (const Geometry& g, const T* x, const T* wt, T* y, int64_t b, int64_t e), (g, x, wt, y, b, e))
+template <class T> void depthwise_forward(const Geometry& g, const T* x, const T* wt, T* y) {
+  const int64_t C = g.c_in, ohw = g.l();
+  auto run = depthwise_forward<T>();
+  parallel_for(0, g.n * C, std::max<int64_t>(1, 8192 / std::max<int64_t>(ohw, 1)), [&](int64_t b, int64_t e) { run(g, x, wt, y, b, e); });
 }
 
 // Strided input gradient: scatter each grad_output row back through the window.
-template <class T> void depthwise_backward_input_scatter(const Geometry& g, const T* gy, const T* wt, T* gx) {
+template <class T>
+EMBER_CONV_INLINE void depthwise_backward_input_scatter_body(const Geometry& g, const T* gy, const T* wt, T* gx, int64_t b, int64_t e) {
   const int64_t C = g.c_in, hw = g.h * g.w, ohw = g.l();
-  parallel_for(0, g.n * C, std::max<int64_t>(1, 8192 / std::max<int64_t>(ohw, 1)), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; ++pl) {
       T* xp = gx + pl * hw;
       const T* wk = wt + (pl % C) * g.kh * g.kw;
@@ -307,14 +345,19 @@ template <class T> void depthwise_backward_input_scatter(const Geometry& g, cons
         }
       }
     }
-  });
+}
+EMBER_CONV_PACKER(depthwise_backward_input_scatter, (const Geometry& g, const T* gy, const T* wt, T* gx, int64_t b, int64_t e), (g, gy, wt, gx, b, e))
+template <class T> void depthwise_backward_input_scatter(const Geometry& g, const T* gy, const T* wt, T* gx) {
+  const int64_t C = g.c_in, ohw = g.l();
+  auto run = depthwise_backward_input_scatter<T>();
+  parallel_for(0, g.n * C, std::max<int64_t>(1, 8192 / std::max<int64_t>(ohw, 1)), [&](int64_t b, int64_t e) { run(g, gy, wt, gx, b, e); });
 }
 
 // gw[c][ki][kj] = sum over images and outputs of gy * x; each channel by one task, summed in a
 // fixed order (8 partial sums per tap, combined in order).
-template <class T> void depthwise_backward_weight(const Geometry& g, const T* x, const T* gy, T* gw) {
+template <class T>
+EMBER_CONV_INLINE void depthwise_backward_weight_body(const Geometry& g, const T* x, const T* gy, T* gw, int64_t b, int64_t e) {
   const int64_t C = g.c_in, hw = g.h * g.w, ohw = g.l(), taps = g.kh * g.kw;
-  parallel_for(0, C, 1, [&](int64_t b, int64_t e) {
     std::vector<T> part(size_t(taps * 8));
     for (int64_t ch = b; ch < e; ++ch) {
       std::fill(part.begin(), part.end(), T(0));
@@ -350,7 +393,12 @@ template <class T> void depthwise_backward_weight(const Geometry& g, const T* x,
         gw[ch * taps + t] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
       }
     }
-  });
+}
+EMBER_CONV_PACKER(depthwise_backward_weight, (const Geometry& g, const T* x, const T* gy, T* gw, int64_t b, int64_t e), (g, x, gy, gw, b, e))
+template <class T> void depthwise_backward_weight(const Geometry& g, const T* x, const T* gy, T* gw) {
+  const int64_t C = g.c_in;
+  auto run = depthwise_backward_weight<T>();
+  parallel_for(0, C, 1, [&](int64_t b, int64_t e) { run(g, x, gy, gw, b, e); });
 }
 
 // The stride-1 input gradient as a forward convolution: grad_output convolved with the weights
@@ -441,8 +489,8 @@ template <class T> void backward_weight(const ConvArgs& a) {
     pg.m = g.cout_g();
     pg.n = K;
     pg.k = g.n * L;
-    pg.pack_a = &pack_a_grad_output<T>;
-    pg.pack_b = &pack_b_im2col_t<T>;
+    pg.pack_a = pack_a_grad_output<T>();
+    pg.pack_b = pack_b_im2col_t<T>();
     pg.ctx = &ctx;
     pg.c = reinterpret_cast<char*>(gw + grp * g.cout_g() * K);
     pg.c_row_stride = K;
