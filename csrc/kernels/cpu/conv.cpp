@@ -168,27 +168,37 @@ EMBER_CONV_INLINE void pack_b_im2col_body(const void* vctx, int64_t p0, int64_t 
 
 // Weight gradient, A = grad_output: A[o][(img, oy, ox)].
 template <class T>
-EMBER_CONV_INLINE void pack_a_grad_output_body(const void* vctx, int64_t i0, int64_t mr, int64_t p0, int64_t kc, int64_t MR, void* vdst) {
+EMBER_CONV_INLINE void pack_a_grad_output_body(const void* vctx, int64_t i0, int64_t mr, int64_t p0, int64_t kc,
+                                               int64_t MR, void* vdst) {
   const PackCtx& c = *static_cast<const PackCtx*>(vctx);
   const int64_t L = c.g.l();
   const T* gy = static_cast<const T*>(c.gy);
   T* dst = static_cast<T*>(vdst);
   for (int64_t p = p0; p < p0 + kc;) {
     const int64_t img = p / L, l = p % L, len = std::min(L - l, p0 + kc - p);
+    const T* src = gy + img * c.gy_img + i0 * L + l;
     T* d = dst + (p - p0) * MR;
-    for (int64_t i = 0; i < mr; ++i) {
-      const T* src = gy + img * c.gy_img + (i0 + i) * L + l;
-      for (int64_t t = 0; t < len; ++t) d[t * MR + i] = src[t];
+    // Transpose 8 positions at a time: contiguous reads per row, whole rows of MR written.
+    for (int64_t t = 0; t < len; t += 8) {
+      const int64_t n8 = std::min<int64_t>(8, len - t);
+      T blk[8][16] = {};
+      for (int64_t i = 0; i < mr; ++i) {
+        const T* si = src + i * L + t;
+        if (n8 == 8)
+          for (int q = 0; q < 8; ++q) blk[q][i] = si[q];
+        else
+          for (int64_t q = 0; q < n8; ++q) blk[q][i] = si[q];
+      }
+      for (int64_t q = 0; q < n8; ++q) std::memcpy(d + (t + q) * MR, blk[q], size_t(MR) * sizeof(T));
     }
-    for (int64_t t = 0; t < len; ++t)
-      for (int64_t i = mr; i < MR; ++i) d[t * MR + i] = T(0);
     p += len;
   }
 }
 
-// Weight gradient, B = im2col(x)^T: B[(img, oy, ox)][(c, ki, kj)].
+// Weight gradient, B = im2col(x)^T: B[(img, oy, ox)][(c, ki, kj)], 8 positions at a time.
 template <class T>
-EMBER_CONV_INLINE void pack_b_im2col_t_body(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, void* vdst) {
+EMBER_CONV_INLINE void pack_b_im2col_t_body(const void* vctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr,
+                                            int64_t NR, void* vdst) {
   const PackCtx& c = *static_cast<const PackCtx*>(vctx);
   const Geometry& g = c.g;
   const T* x = static_cast<const T*>(c.x);
@@ -201,26 +211,45 @@ EMBER_CONV_INLINE void pack_b_im2col_t_body(const void* vctx, int64_t p0, int64_
     runs = heap.data();
   }
   const int64_t nruns = make_runs(g, p0, kc, runs);
-  int64_t ch = j0 / (g.kh * g.kw), ki = j0 / g.kw % g.kh, kj = j0 % g.kw;
-  for (int64_t j = 0; j < nr; ++j) {
-    for (int64_t r = 0; r < nruns; ++r) {
-      const Run& run = runs[r];
-      const int64_t iy = run.oy * g.sh - g.ph + ki * g.dh;
-      T* out = dst + run.off * NR + j;
-      if (iy < 0 || iy >= g.h) {
-        for (int64_t t = 0; t < run.len; ++t) out[t * NR] = T(0);
-        continue;
+  int64_t dy[32], dx[32], coff[32];
+  {
+    int64_t ch = j0 / (g.kh * g.kw), ki = j0 / g.kw % g.kh, kj = j0 % g.kw;
+    for (int64_t j = 0; j < nr; ++j) {
+      dy[j] = ki * g.dh - g.ph;
+      dx[j] = kj * g.dw - g.pw;
+      coff[j] = ch * g.h * g.w;
+      if (++kj == g.kw) {
+        kj = 0;
+        if (++ki == g.kh) ki = 0, ++ch;
       }
-      const T* row = x + run.img * c.x_img + (ch * g.h + iy) * g.w;
-      gather_row(row, run.ox * g.sw - g.pw + kj * g.dw, g.sw, g.w, run.len, out, NR);
-    }
-    if (++kj == g.kw) {
-      kj = 0;
-      if (++ki == g.kh) ki = 0, ++ch;
     }
   }
-  for (int64_t p = 0; p < kc; ++p)
-    for (int64_t j = nr; j < NR; ++j) dst[p * NR + j] = T(0);
+  for (int64_t r = 0; r < nruns; ++r) {
+    const Run& run = runs[r];
+    const T* base = x + run.img * c.x_img;
+    for (int64_t t = 0; t < run.len; t += 8) {
+      const int64_t n8 = std::min<int64_t>(8, run.len - t), ox = (run.ox + t) * g.sw;
+      T blk[8][32] = {};
+      for (int64_t j = 0; j < nr; ++j) {
+        const int64_t iy = run.oy * g.sh + dy[j];
+        if (iy < 0 || iy >= g.h) continue;
+        const T* row = base + coff[j] + iy * g.w;
+        const int64_t ix = ox + dx[j];
+        if (n8 == 8 && ix >= 0 && ix + 7 * g.sw < g.w) {
+          if (g.sw == 1)
+            for (int q = 0; q < 8; ++q) blk[q][j] = row[ix + q];
+          else
+            for (int q = 0; q < 8; ++q) blk[q][j] = row[ix + q * g.sw];
+        } else {
+          for (int64_t q = 0; q < n8; ++q) {
+            const int64_t xq = ix + q * g.sw;
+            blk[q][j] = (xq >= 0 && xq < g.w) ? row[xq] : T(0);
+          }
+        }
+      }
+      for (int64_t q = 0; q < n8; ++q) std::memcpy(dst + (run.off + t + q) * NR, blk[q], size_t(NR) * sizeof(T));
+    }
+  }
 }
 
 // Each packer compiled for every ISA (generic always-inline bodies in target-attributed copies),
@@ -403,8 +432,11 @@ template <class T> void depthwise_backward_weight(const Geometry& g, const T* x,
 
 // The stride-1 input gradient as a forward convolution: grad_output convolved with the weights
 // flipped in space and transposed per group ([C_in, C_out/groups, kh, kw]), padding d*(k-1) - p.
+// Its GEMM has M = C_in/groups rows: few input channels would waste most of each register tile
+// (and pack all of grad_output's columns for them), so those keep GEMM + col2im.
 inline bool input_grad_as_forward(const Geometry& g) {
-  return g.sh == 1 && g.sw == 1 && g.dh * (g.kh - 1) >= g.ph && g.dw * (g.kw - 1) >= g.pw;
+  return g.sh == 1 && g.sw == 1 && g.dh * (g.kh - 1) >= g.ph && g.dw * (g.kw - 1) >= g.pw &&
+         (g.is_depthwise() || g.cin_g() >= 32);
 }
 inline Geometry transposed_geometry(const Geometry& g) {
   Geometry t = g;
