@@ -468,6 +468,20 @@ template <class T> void packed_part(const PackedGemmArgs& g, int64_t m0, int64_t
     for (int64_t pc = 0; pc < g.k; pc += KC) {
       const int64_t kc = std::min(KC, g.k - pc);
       const T beta = pc == 0 && !g.accumulate ? T(0) : T(1);
+      if (m1 - m0 <= MC) {
+        // One block of A: pack it, then each B strip right before its tiles (the strip stays in L1).
+        if (g.pack_a) {
+          for (int64_t i0 = 0; i0 < m1 - m0; i0 += MR)
+            g.pack_a(g.ctx, m0 + i0, std::min<int64_t>(MR, m1 - m0 - i0), pc, kc, MR, ap + i0 * kc);
+        } else {
+          pack_a(A + m0 * g.a_row_stride + pc * g.a_col_stride, g.a_row_stride, g.a_col_stride, m1 - m0, kc, ap);
+        }
+        for (int64_t s = sb; s < se; ++s) {
+          g.pack_b(g.ctx, pc, kc, s * NR, std::min<int64_t>(NR, g.n - s * NR), NR, bp);
+          packed_tiles<T>(g, ap, bp, m0, m1 - m0, kc, s, s + 1, beta);
+        }
+        continue;
+      }
       for (int64_t s = sb; s < se; ++s)
         g.pack_b(g.ctx, pc, kc, s * NR, std::min<int64_t>(NR, g.n - s * NR), NR, bp + (s - sb) * NR * kc);
       for (int64_t ic = m0; ic < m1; ic += MC) {
