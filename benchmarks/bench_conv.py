@@ -2,15 +2,46 @@
 1 and 2 threads. ratio = torch time / ember time (> 1: ember is faster).
 
     PYTHONPATH=src python benchmarks/bench_conv.py [--threads 1,2] [--only conv|pool] [--filter TEXT]
+                                                   [--clock wall|cpu]
+
+--clock cpu times with the process's CPU time instead of the wall clock: on a shared, loaded
+machine this is the robust measure for ONE thread (with 2 threads it would add both threads' time
+and count spin-waiting, so use it with --threads 1).
 """
 import argparse
 import os
+import time
 
 import numpy as np
 import torch
 
 import ember
-from harness import machine, median_time, set_threads, table
+from harness import machine, set_threads, table
+
+CLOCK = time.perf_counter  # or time.process_time (--clock cpu)
+
+
+def median_time(fn, repeats=7, min_time=0.05):
+    """harness.median_time on CLOCK: median seconds per call, each repeat lasting ~min_time."""
+    fn()
+    n = 1
+    while True:
+        start = CLOCK()
+        for _ in range(n):
+            fn()
+        t = CLOCK() - start
+        if t >= min_time / 4 or n >= 1 << 20:
+            break
+        n *= 4
+    n = max(1, int(n * (min_time / max(t, 1e-9))))
+    times = []
+    for _ in range(repeats):
+        start = CLOCK()
+        for _ in range(n):
+            fn()
+        times.append((CLOCK() - start) / n)
+    return float(np.median(times))
+
 
 # name, input (N, C, H, W), weight (C_out, C_in/groups, kh, kw), kwargs
 CONVS = [
@@ -134,9 +165,12 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", choices=["conv", "pool"], default=None)
     ap.add_argument("--filter", default="")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     print(f"machine: {machine()}; torch {torch.__version__}; ember {ember.__version__}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"load average {os.getloadavg()[0]:.1f}; clock {args.clock}")
     conv_rows, pool_rows = [], []
     for threads in (int(t) for t in args.threads.split(",")):
         set_threads(ember, torch, threads)

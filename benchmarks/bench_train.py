@@ -6,7 +6,8 @@ over steps after warm-up. ratio = ember steps/s / torch steps/s (> 1: ember is f
                                                    [--steps 20] [--profile resnet18]
 
 --profile MODEL prints a per-module time breakdown of one ember and one torch step (forward of
-each leaf module timed by wrapping it, backward and optimizer step timed as a whole).
+each leaf module timed by wrapping it, backward and optimizer step timed as a whole; CPU time of
+the process with one thread, wall time otherwise).
 """
 import argparse
 import os
@@ -179,8 +180,10 @@ def bench(names, threads_list, steps):
 
 # ---- profile: time each leaf module's forward (wrapping forward), backward and step as wholes
 
-def profile(name, threads, steps=5):
+def profile(name, threads, steps=10):
     set_threads(ember, torch, threads)
+    # one thread: CPU time of the process (robust on a shared machine); more: wall time
+    clock = time.process_time if threads == 1 else time.perf_counter
     out = {}
     for lib, pair in zip((ember, torch), make_pair(name)):
         model, opt, x, y = pair
@@ -190,9 +193,9 @@ def profile(name, threads, steps=5):
             inner = mod.forward
 
             def timed(*args, **kwargs):
-                t0 = time.perf_counter()
+                t0 = clock()
                 r = inner(*args, **kwargs)
-                acc[key] = acc.get(key, 0.0) + time.perf_counter() - t0
+                acc[key] = acc.get(key, 0.0) + clock() - t0
                 return r
             mod.forward = timed
 
@@ -204,13 +207,13 @@ def profile(name, threads, steps=5):
             if i == 2:
                 acc.clear()
             opt.zero_grad()
-            t0 = time.perf_counter()
+            t0 = clock()
             loss = loss_fn(model(x), y)
-            t1 = time.perf_counter()
+            t1 = clock()
             loss.backward()
-            t2 = time.perf_counter()
+            t2 = clock()
             opt.step()
-            t3 = time.perf_counter()
+            t3 = clock()
             if i >= 2:
                 for k, v in (("= forward total", t1 - t0), ("= backward total", t2 - t1), ("= optimizer step", t3 - t2)):
                     acc[k] = acc.get(k, 0.0) + v

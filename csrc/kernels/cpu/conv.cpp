@@ -478,6 +478,17 @@ template <class T> void backward_input(const ConvArgs& a) {
   T* gx = reinterpret_cast<T*>(a.input.data);
   const T* wt = reinterpret_cast<const T*>(a.weight.data);
   const T* gy = reinterpret_cast<const T*>(a.output.data);
+  const int64_t L = g.l(), K = g.k_g(), x_img = g.c_in * g.h * g.w, y_img = g.c_out * L;
+  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {  // 1x1: gx = W^T @ gy
+    auto one = [&](int64_t n) {
+      for (int64_t grp = 0; grp < g.groups; ++grp)
+        gemm<T>(K, L, g.cout_g(), wt + grp * g.cout_g() * K, 1, K, gy + n * y_img + grp * g.cout_g() * L, L, 1,
+                gx + n * x_img + grp * K * L, L, 0.0);
+    };
+    if (g.n >= get_num_threads()) parallel_for(0, g.n, 1, [&](int64_t b, int64_t e) { for (int64_t n = b; n < e; ++n) one(n); });
+    else for (int64_t n = 0; n < g.n; ++n) one(n);
+    return;
+  }
   if (input_grad_as_forward(g)) {
     std::vector<T> w2 = flipped_weights(g, wt);
     Geometry t = transposed_geometry(g);
@@ -486,7 +497,6 @@ template <class T> void backward_input(const ConvArgs& a) {
   }
   if (g.is_depthwise()) return depthwise_backward_input_scatter(g, gy, wt, gx);
   // Strided: gcol = W^T @ gy per image, then col2im.
-  const int64_t L = g.l(), K = g.k_g(), x_img = g.c_in * g.h * g.w, y_img = g.c_out * L;
   auto one = [&](int64_t n, std::vector<T>& col) {
     col.resize(size_t(g.c_in * g.kh * g.kw * L));
     for (int64_t grp = 0; grp < g.groups; ++grp)
@@ -513,6 +523,25 @@ template <class T> void backward_weight(const ConvArgs& a) {
   const T* gy = reinterpret_cast<const T*>(a.output.data);
   if (g.is_depthwise()) return depthwise_backward_weight(g, x, gy, gw);
   const int64_t L = g.l(), K = g.k_g();
+  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {
+    // 1x1: the image is already the column matrix, and the plain GEMM's blocked transposes pack
+    // it faster than the implicit packer. gw += gy[n] @ x[n]^T per image, in 8 fixed chunks of
+    // the batch (partial sums combined in order: thread-count independent).
+    const int64_t x_img = g.c_in * L, y_img = g.c_out * L, w_size = g.c_out * K;
+    const int64_t chunks = std::min<int64_t>(g.n, 8), per = (g.n + chunks - 1) / chunks;
+    std::vector<T> partial(size_t(chunks * w_size), T(0));
+    parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t ci = c0; ci < c1; ++ci)
+        for (int64_t n = ci * per; n < std::min(g.n, (ci + 1) * per); ++n)
+          for (int64_t grp = 0; grp < g.groups; ++grp)
+            gemm<T>(g.cout_g(), K, L, gy + n * y_img + grp * g.cout_g() * L, L, 1, x + n * x_img + grp * K * L, 1, L,
+                    partial.data() + ci * w_size + grp * g.cout_g() * K, K, 1.0);
+    });
+    std::fill(gw, gw + w_size, T(0));
+    for (int64_t ci = 0; ci < chunks; ++ci)
+      for (int64_t i = 0; i < w_size; ++i) gw[i] += partial[size_t(ci * w_size + i)];
+    return;
+  }
   // gw[grp] = gy[:, grp] @ im2col(x[:, grp])^T: the depth runs over every image and position.
   for (int64_t grp = 0; grp < g.groups; ++grp) {
     PackCtx ctx{g, x + grp * g.cin_g() * g.h * g.w, gy + grp * g.cout_g() * L, g.c_in * g.h * g.w, g.c_out * L};
