@@ -114,6 +114,23 @@ inline int64_t make_runs(const Geometry& g, int64_t j0, int64_t n, Run* runs) {
 
 #define EMBER_CONV_INLINE inline __attribute__((always_inline))
 
+// out[0, n) = src[0, n) for short runs: fixed 8-element blocks (one or two vector moves each), the
+// last block overlapping the previous one, instead of a scalar remainder loop.
+template <class T> EMBER_CONV_INLINE void copy8(T* __restrict out, const T* __restrict src) {
+  T tmp[8];
+  std::memcpy(tmp, src, sizeof(tmp));
+  std::memcpy(out, tmp, sizeof(tmp));
+}
+template <class T> EMBER_CONV_INLINE void copy_run(T* __restrict out, const T* __restrict src, int64_t n) {
+  if (n < 8) {
+    for (int64_t t = 0; t < n; ++t) out[t] = src[t];
+    return;
+  }
+  int64_t t = 0;
+  for (; t + 8 <= n; t += 8) copy8(out + t, src + t);
+  if (t < n) copy8(out + n - 8, src + n - 8);
+}
+
 // out[t * step] = row[ix0 + t * sw] for t < len (0 where the column is outside [0, w)).
 template <class T> EMBER_CONV_INLINE void gather_row(const T* row, int64_t ix0, int64_t sw, int64_t w, int64_t len,
                                                      T* out, int64_t step) {
@@ -127,8 +144,7 @@ template <class T> EMBER_CONV_INLINE void gather_row(const T* row, int64_t ix0, 
   }
   for (int64_t t = 0; t < t0; ++t) out[t * step] = T(0);
   if (sw == 1 && step == 1) {
-    const T* src = row + ix0;
-    for (int64_t t = t0; t < t1; ++t) out[t] = src[t];
+    copy_run(out + t0, row + ix0 + t0, t1 - t0);
   } else {
     for (int64_t t = t0; t < t1; ++t) out[t * step] = row[ix0 + t * sw];
   }
