@@ -3,7 +3,7 @@ one process, same initial weights (copied through numpy), same batches, 1 and 2 
 over steps after warm-up. ratio = ember steps/s / torch steps/s (> 1: ember is faster).
 
     PYTHONPATH=src python benchmarks/bench_train.py [--threads 1,2] [--models lenet,mlp,resnet18,lstm]
-                                                   [--steps 20] [--profile resnet18]
+                                                   [--steps 20] [--profile resnet18] [--clock wall|cpu]
 
 --profile MODEL prints a per-module time breakdown of one ember and one torch step (forward of
 each leaf module timed by wrapping it, backward and optimizer step timed as a whole; CPU time of
@@ -149,21 +149,22 @@ def step_fn(lib, model, opt, x, y):
     return step
 
 
-def time_steps(step, steps, warmup=3):
+def time_steps(step, steps, warmup=3, clock=time.perf_counter):
     for _ in range(warmup):
         step()
     times = []
     for _ in range(steps):
-        t0 = time.perf_counter()
+        t0 = clock()
         step()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return float(np.median(times))
 
 
-def bench(names, threads_list, steps):
+def bench(names, threads_list, steps, cpu_clock=False):
     rows = []
     for threads in threads_list:
         set_threads(ember, torch, threads)
+        clock = time.process_time if cpu_clock and threads == 1 else time.perf_counter
         for name in names:
             if not available(name):
                 rows.append((name, threads, "-", "-", "-", "nn.LSTM not in ember yet"))
@@ -171,8 +172,8 @@ def bench(names, threads_list, steps):
             (em, eo, ex, ey), (tm, to, tx, ty) = make_pair(name)
             e_loss0 = float(step_fn(ember, em, eo, ex, ey)().item())
             t_loss0 = float(step_fn(torch, tm, to, tx, ty)().item())
-            te = time_steps(step_fn(ember, em, eo, ex, ey), steps)
-            tt = time_steps(step_fn(torch, tm, to, tx, ty), steps)
+            te = time_steps(step_fn(ember, em, eo, ex, ey), steps, clock=clock)
+            tt = time_steps(step_fn(torch, tm, to, tx, ty), steps, clock=clock)
             rows.append((name, threads, f"{1 / te:.1f}", f"{1 / tt:.1f}", f"{tt / te:.2f}",
                          f"first loss {e_loss0:.4f} / {t_loss0:.4f}"))
     return rows
@@ -231,15 +232,17 @@ def main():
     ap.add_argument("--models", default="lenet,mlp,resnet18,lstm")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--profile", default="")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: process CPU time for the 1-thread rows (robust on a loaded machine)")
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     print(f"machine: {machine()}; torch {torch.__version__}; ember {ember.__version__}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"load average {os.getloadavg()[0]:.1f}; clock {args.clock}")
     if args.profile:
         for t in threads:
             profile(args.profile, t)
         return
-    rows = bench(args.models.split(","), threads, args.steps)
+    rows = bench(args.models.split(","), threads, args.steps, args.clock == "cpu")
     print("\nTraining steps per second (median step after 3 warm-up steps; ratio = torch time / ember time)\n")
     print(table(rows, ["model", "thr", "ember steps/s", "torch steps/s", "ratio", "check"]))
 

@@ -435,22 +435,28 @@ void packed_tiles(const PackedGemmArgs& g, const T* ap, const T* bp, int64_t ic,
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, g.n - j0), grp = j0 / cg, l0 = j0 % cg;
     const T* b = bp + (s - s0) * NR * kc;
+    int64_t off[NR];
+    bool have_off = false;
     for (int64_t i0 = 0; i0 < mc; i0 += MR) {
       const int64_t mr = std::min<int64_t>(MR, mc - i0), i = ic + i0;
       if (l0 + nr <= cg) {
         micro_tile<T>(kc, ap + i0 * kc, b, C + i * rsc + grp * gs + l0, rsc, 1, mr, nr, T(1), beta);
         continue;
       }
-      auto at = [&](int64_t r, int64_t j) -> T& {
-        const int64_t jj = j0 + j;
-        return C[(i + r) * rsc + (jj / cg) * gs + jj % cg];
-      };
+      if (!have_off) {  // column offsets of this strip, computed once (no division per element)
+        for (int64_t j = 0; j < nr; ++j) off[j] = ((j0 + j) / cg) * gs + (j0 + j) % cg;
+        have_off = true;
+      }
       if (beta != T(0))
-        for (int64_t r = 0; r < mr; ++r)
-          for (int64_t j = 0; j < nr; ++j) tmp[r * NR + j] = at(r, j);
+        for (int64_t r = 0; r < mr; ++r) {
+          const T* cr = C + (i + r) * rsc;
+          for (int64_t j = 0; j < nr; ++j) tmp[r * NR + j] = cr[off[j]];
+        }
       micro_tile<T>(kc, ap + i0 * kc, b, tmp, NR, 1, mr, nr, T(1), beta);
-      for (int64_t r = 0; r < mr; ++r)
-        for (int64_t j = 0; j < nr; ++j) at(r, j) = tmp[r * NR + j];
+      for (int64_t r = 0; r < mr; ++r) {
+        T* cr = C + (i + r) * rsc;
+        for (int64_t j = 0; j < nr; ++j) cr[off[j]] = tmp[r * NR + j];
+      }
     }
   }
 }
