@@ -486,6 +486,23 @@ template <class T> void forward(const ConvArgs& a) {
   const T* wt = reinterpret_cast<const T*>(a.weight.data);
   T* y = reinterpret_cast<T*>(a.output.data);
   if (g.is_depthwise()) return depthwise_forward(g, x, wt, y);
+  if (g.kh == 1 && g.kw == 1 && g.ph == 0 && g.pw == 0 && (g.sh > 1 || g.sw > 1)) {
+    // Strided 1x1: subsample the image once (contiguous rows), then a stride-1 1x1 product.
+    std::vector<T> sub(size_t(g.n * g.c_in * g.l()));
+    parallel_for(0, g.n * g.c_in, std::max<int64_t>(1, 16384 / std::max<int64_t>(g.l(), 1)), [&](int64_t b, int64_t e) {
+      for (int64_t pl = b; pl < e; ++pl)
+        for (int64_t oy = 0; oy < g.oh; ++oy) {
+          const T* src = x + (pl * g.h + oy * g.sh) * g.w;
+          T* dst = sub.data() + (pl * g.oh + oy) * g.ow;
+          for (int64_t ox = 0; ox < g.ow; ++ox) dst[ox] = src[ox * g.sw];
+        }
+    });
+    Geometry s1 = g;
+    s1.h = g.oh;
+    s1.w = g.ow;
+    s1.sh = s1.sw = 1;
+    return forward_gemm(s1, sub.data(), wt, y);
+  }
   forward_gemm(g, x, wt, y);
 }
 
