@@ -142,3 +142,127 @@ def test_adaptive_avg_pool2d_matches_torch(size):
     t = torch.nn.functional.adaptive_avg_pool2d(tx, size)
     np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12)
     _check_grads(e, t, (ex,), (tx,), rtol=1e-12, atol=1e-12)
+
+
+# ---- implicit-im2col GEMM and direct depthwise paths (csrc/kernels/cpu/conv.cpp)
+
+# Shapes chosen to cross the packing edges: several images per GEMM strip (small outputs), output
+# rows shorter and longer than a strip, strided/dilated windows, padding on every side, groups,
+# depthwise with stride and dilation, 1x1, and 'same' with an even kernel (asymmetric padding).
+PATHS = [
+    ((5, 3, 7, 9), (4, 3, 3, 3), dict(padding=1)),
+    ((3, 6, 14, 14), (16, 6, 5, 5), dict()),
+    ((2, 5, 13, 11), (7, 5, 3, 2), dict(stride=(2, 3), padding=(1, 2), dilation=(2, 1))),
+    ((2, 8, 9, 9), (8, 2, 3, 3), dict(groups=4, padding=1)),
+    ((3, 6, 12, 10), (6, 1, 3, 3), dict(groups=6, padding=1)),
+    ((2, 6, 11, 12), (6, 1, 3, 3), dict(groups=6, padding=1, stride=2)),
+    ((2, 4, 10, 10), (4, 1, 5, 3), dict(groups=4, padding=(2, 3), dilation=(1, 2))),
+    ((2, 4, 10, 10), (8, 1, 3, 3), dict(groups=4, padding=1)),  # depth multiplier 2: GEMM path
+    ((2, 16, 9, 7), (40, 16, 1, 1), dict()),
+    ((2, 16, 9, 7), (24, 16, 1, 1), dict(stride=2)),
+    ((2, 3, 8, 8), (4, 3, 4, 2), dict(padding="same")),
+    ((1, 40, 30, 30), (36, 40, 3, 3), dict(padding=1)),  # depth > one K block, many strips
+]
+
+
+def _conv_case(torch, case, dtype, threads=None):
+    xs, ws, kw = PATHS[case]
+    (ex, ew, eb), (tx, tw, tb) = _pair(torch, xs, ws, dtype, 100 + case)
+    e = NN.conv2d(ex, ew, eb, **kw)
+    t = torch.nn.functional.conv2d(tx, tw, tb, **kw)
+    return (ex, ew, eb), (tx, tw, tb), e, t
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", range(len(PATHS)))
+def test_conv2d_paths_match_torch(case, dtype):
+    torch = require_torch()
+    (ex, ew, eb), (tx, tw, tb), e, t = _conv_case(torch, case, dtype)
+    tol = dict(rtol=2e-4, atol=2e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), **tol)
+    _check_grads(e, t, (ex, ew, eb), (tx, tw, tb), **tol)
+
+
+@pytest.mark.parametrize("case", range(len(PATHS)))
+def test_conv2d_all_passes_thread_count_independent(case):
+    xs, ws, kw = PATHS[case]
+    rng = np.random.default_rng(case)
+    x = rng.standard_normal((8,) + xs[1:]).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    results = []
+    for threads in (1, 2):
+        ember.set_num_threads(threads)
+        ex, ew = ember.from_numpy(x.copy()).requires_grad_(), ember.from_numpy(w.copy()).requires_grad_()
+        y = NN.conv2d(ex, ew, None, **kw)
+        (y * y).sum().backward()
+        results.append((y.detach().numpy().copy(), ex.grad.numpy().copy(), ew.grad.numpy().copy()))
+    ember.set_num_threads(2)
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
+
+
+def test_conv2d_large_batch_weight_grad_spans_images():
+    # the weight gradient's GEMM depth runs over all images: check against float64 torch
+    torch = require_torch()
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((37, 3, 11, 13))
+    w = rng.standard_normal((5, 3, 3, 3))
+    g = rng.standard_normal((37, 5, 11, 13))
+    ex, ew = ember.from_numpy(x).requires_grad_(), ember.from_numpy(w).requires_grad_()
+    tx, tw = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
+    NN.conv2d(ex, ew, None, padding=1).backward(ember.from_numpy(g))
+    torch.nn.functional.conv2d(tx, tw, None, padding=1).backward(torch.from_numpy(g))
+    np.testing.assert_allclose(ew.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def _isa_worker(isa):
+    import torch
+    failures = 0
+    for dtype in ("float32", "float64"):
+        for case in range(len(PATHS)):
+            (ex, ew, eb), (tx, tw, tb), e, t = _conv_case(torch, case, dtype)
+            tol = dict(rtol=2e-4, atol=2e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+            try:
+                np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), **tol)
+                _check_grads(e, t, (ex, ew, eb), (tx, tw, tb), **tol)
+            except AssertionError as err:
+                failures += 1
+                print("FAIL", isa, dtype, PATHS[case], str(err)[:500])
+    # batch_norm's channel loops are compiled per ISA too
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 7, 9)).astype(np.float32) * 2 + 1
+    ex, tx = ember.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+    e = NN.batch_norm(ex, None, None, None, None, True, 0.1, 1e-5)
+    t = torch.nn.functional.batch_norm(tx, None, None, None, None, True, 0.1, 1e-5)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    e.backward(ember.from_numpy(g.copy()))
+    t.backward(torch.from_numpy(g.copy()))
+    try:
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-4, atol=1e-4)
+    except AssertionError as err:
+        failures += 1
+        print("FAIL", isa, "batch_norm", str(err)[:500])
+    print("OK" if not failures else f"{failures} failures")
+
+
+@pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
+def test_conv_every_isa(isa):
+    import os
+    import subprocess
+    import sys
+    from test_gemm import isa_supported
+    require_torch()
+    if not isa_supported(isa):
+        pytest.skip(f"this CPU has no {isa}")
+    env = dict(os.environ, EMBER_CPU_ISA=isa)
+    r = subprocess.run([sys.executable, __file__, isa], env=env, capture_output=True, text=True, timeout=600,
+                       cwd=os.path.dirname(__file__))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]
+
+
+if __name__ == "__main__":
+    import sys
+    _isa_worker(sys.argv[1])

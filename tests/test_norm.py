@@ -89,3 +89,29 @@ def test_group_norm(groups):
 def test_layer_norm_shape_error():
     with pytest.raises(RuntimeError, match="expected input with shape"):
         NN.layer_norm(ember.zeros(2, 5), [10])
+
+
+@pytest.mark.parametrize("shape", [(64, 5, 33), (3, 4, 17, 5), (2, 3, 1)])
+def test_batch_norm_float32_and_thread_count_independent(shape):
+    # lanes of 16 with remainders; one channel per task, so 1 and 2 threads agree bitwise
+    torch = require_torch()
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(shape) * 3 + 2).astype(np.float32)
+    g = rng.standard_normal(shape).astype(np.float32)
+    c = shape[1]
+    w, b = rng.standard_normal(c).astype(np.float32), rng.standard_normal(c).astype(np.float32)
+    outs = []
+    for threads in (1, 2):
+        ember.set_num_threads(threads)
+        ex, ew, eb = (ember.from_numpy(a.copy()).requires_grad_() for a in (x, w, b))
+        e = NN.batch_norm(ex, None, None, ew, eb, True, 0.1, 1e-5)
+        e.backward(ember.from_numpy(g.copy()))
+        outs.append([t.numpy().copy() for t in (e.detach(), ex.grad, ew.grad, eb.grad)])
+    ember.set_num_threads(2)
+    for a1, a2 in zip(*outs):
+        assert np.array_equal(a1, a2)
+    tx, tw, tb = (torch.from_numpy(a.copy()).requires_grad_() for a in (x, w, b))
+    t = torch.nn.functional.batch_norm(tx, None, None, tw, tb, True, 0.1, 1e-5)
+    t.backward(torch.from_numpy(g.copy()))
+    for e_arr, t_arr in zip(outs[0], (t.detach(), tx.grad, tw.grad, tb.grad)):
+        np.testing.assert_allclose(e_arr, t_arr.numpy(), rtol=1e-4, atol=1e-4 * max(1, shape[0] * shape[-1] / 100))

@@ -80,7 +80,36 @@
 #define EMBER_CPU_ISA_LINALG_KERNELS(_) \
   _(gemm_kernel, GemmFn)
 
-#define EMBER_CPU_ISA_NN_KERNELS(_)
+// C = A @ B (C += A @ B when `accumulate`) for float32/float64 where A and B are never
+// materialised: the convolutions' packing routines write them straight from the image (implicit
+// im2col). pack_a(ctx, i0, mr, p0, kc, MR, dst): rows [i0, i0+mr) x depth [p0, p0+kc) of A into
+// dst[p][i] (MR values per p, rows >= mr zero). pack_b(ctx, p0, kc, j0, nr, NR, dst): depth
+// [p0, p0+kc) x columns [j0, j0+nr) of B into dst[p][j] (NR per p, columns >= nr zero).
+// C(i, j) is at c + i * c_row_stride + (j / c_group) * c_group_stride + j % c_group (elements):
+// columns come in groups (one image each), so one product may span several images.
+// Threads split M or N, never the depth: results are bitwise identical for any thread count.
+namespace ember {
+struct PackedGemmArgs {
+  Dtype dtype;
+  int64_t m, n, k;
+  void (*pack_a)(const void* ctx, int64_t i0, int64_t mr, int64_t p0, int64_t kc, int64_t MR, void* dst);
+  void (*pack_b)(const void* ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nr, int64_t NR, void* dst);
+  const void* ctx;
+  const char* a = nullptr;  // with pack_a == nullptr: A is dense at `a` with these strides
+  int64_t a_row_stride = 0, a_col_stride = 0;
+  char* c;
+  int64_t c_row_stride, c_group, c_group_stride;
+  bool accumulate = false;
+  bool parallel = true;  // may use the thread pool
+};
+using PackedGemmFn = void (*)(const PackedGemmArgs&);
+}  // namespace ember
+namespace ember::cpu {
+PackedGemmFn selected_packed_gemm();  // the copy for the selected ISA (register.cpp)
+}  // namespace ember::cpu
+
+#define EMBER_CPU_ISA_NN_KERNELS(_) \
+  _(packed_gemm_kernel, PackedGemmFn)
 
 #define EMBER_CPU_ISA_RNN_KERNELS(_)       \
   _(rnn_step_forward_kernel, RnnStepFn) \

@@ -231,4 +231,7 @@ void register_cpu_kernels() {
   adagrad_update_stub.set(CPU, EMBER_ISA(adagrad_update_kernel));
 }
 
+// ---- nn: the implicit-im2col GEMM the convolutions call directly (CPU only, no stub).
+PackedGemmFn selected_packed_gemm() { return EMBER_ISA(packed_gemm_kernel); }
+
 }  // namespace ember::cpu

@@ -421,6 +421,108 @@ template <class T> void gemm_int(const GemmArgs& g) {
                  }
                });
 }
+
+// ---- GEMM on caller-packed operands (PackedGemmArgs in isa.h): the convolutions' implicit
+// im2col. Same blocking, micro-kernel and thread split rules as gemm_blocked; C columns come in
+// groups (images), and a tile that straddles two groups goes through a small buffer.
+template <class T>
+void packed_tiles(const PackedGemmArgs& g, const T* ap, const T* bp, int64_t ic, int64_t mc, int64_t kc, int64_t s0,
+                  int64_t s1, T beta) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
+  T* C = reinterpret_cast<T*>(g.c);
+  const int64_t rsc = g.c_row_stride, cg = g.c_group, gs = g.c_group_stride;
+  alignas(64) T tmp[MR * NR];
+  for (int64_t s = s0; s < s1; ++s) {
+    const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, g.n - j0), grp = j0 / cg, l0 = j0 % cg;
+    const T* b = bp + (s - s0) * NR * kc;
+    int64_t off[NR];
+    bool have_off = false;
+    for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+      const int64_t mr = std::min<int64_t>(MR, mc - i0), i = ic + i0;
+      if (l0 + nr <= cg) {
+        micro_tile<T>(kc, ap + i0 * kc, b, C + i * rsc + grp * gs + l0, rsc, 1, mr, nr, T(1), beta);
+        continue;
+      }
+      if (!have_off) {  // column offsets of this strip, computed once (no division per element)
+        for (int64_t j = 0; j < nr; ++j) off[j] = ((j0 + j) / cg) * gs + (j0 + j) % cg;
+        have_off = true;
+      }
+      if (beta != T(0))
+        for (int64_t r = 0; r < mr; ++r) {
+          const T* cr = C + (i + r) * rsc;
+          for (int64_t j = 0; j < nr; ++j) tmp[r * NR + j] = cr[off[j]];
+        }
+      micro_tile<T>(kc, ap + i0 * kc, b, tmp, NR, 1, mr, nr, T(1), beta);
+      for (int64_t r = 0; r < mr; ++r) {
+        T* cr = C + (i + r) * rsc;
+        for (int64_t j = 0; j < nr; ++j) cr[off[j]] = tmp[r * NR + j];
+      }
+    }
+  }
+}
+
+// Rows [m0, m1) x strips [sb0, sb1) of C, on the calling thread.
+template <class T> void packed_part(const PackedGemmArgs& g, int64_t m0, int64_t m1, int64_t sb0, int64_t sb1) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
+  constexpr int64_t KC = Blocking<T>::KC, MC = Blocking<T>::MC, NCS = Blocking<T>::NC / NR;
+  if (m0 >= m1 || sb0 >= sb1) return;
+  T* ap = scratch_a<T>(size_t(MC * std::min(KC, g.k)));
+  T* bp = scratch_b<T>(size_t(std::min(KC, g.k) * NR * std::min(NCS, sb1 - sb0)));
+  const T* A = reinterpret_cast<const T*>(g.a);
+  for (int64_t sb = sb0; sb < sb1; sb += NCS) {
+    const int64_t se = std::min(sb1, sb + NCS);
+    for (int64_t pc = 0; pc < g.k; pc += KC) {
+      const int64_t kc = std::min(KC, g.k - pc);
+      const T beta = pc == 0 && !g.accumulate ? T(0) : T(1);
+      if (m1 - m0 <= MC) {
+        // One block of A: pack it, then each B strip right before its tiles (the strip stays in L1).
+        if (g.pack_a) {
+          for (int64_t i0 = 0; i0 < m1 - m0; i0 += MR)
+            g.pack_a(g.ctx, m0 + i0, std::min<int64_t>(MR, m1 - m0 - i0), pc, kc, MR, ap + i0 * kc);
+        } else {
+          pack_a(A + m0 * g.a_row_stride + pc * g.a_col_stride, g.a_row_stride, g.a_col_stride, m1 - m0, kc, ap);
+        }
+        for (int64_t s = sb; s < se; ++s) {
+          g.pack_b(g.ctx, pc, kc, s * NR, std::min<int64_t>(NR, g.n - s * NR), NR, bp);
+          packed_tiles<T>(g, ap, bp, m0, m1 - m0, kc, s, s + 1, beta);
+        }
+        continue;
+      }
+      for (int64_t s = sb; s < se; ++s)
+        g.pack_b(g.ctx, pc, kc, s * NR, std::min<int64_t>(NR, g.n - s * NR), NR, bp + (s - sb) * NR * kc);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = std::min(MC, m1 - ic);
+        if (g.pack_a) {
+          for (int64_t i0 = 0; i0 < mc; i0 += MR)
+            g.pack_a(g.ctx, ic + i0, std::min<int64_t>(MR, mc - i0), pc, kc, MR, ap + i0 * kc);
+        } else {
+          pack_a(A + ic * g.a_row_stride + pc * g.a_col_stride, g.a_row_stride, g.a_col_stride, mc, kc, ap);
+        }
+        packed_tiles<T>(g, ap, bp, ic, mc, kc, sb, se, beta);
+      }
+    }
+  }
+}
+
+template <class T> void packed_gemm_typed(const PackedGemmArgs& g) {
+  constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
+  if (g.k == 0) {
+    if (g.accumulate) return;
+    T* C = reinterpret_cast<T*>(g.c);
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) C[i * g.c_row_stride + (j / g.c_group) * g.c_group_stride + j % g.c_group] = T(0);
+    return;
+  }
+  const int64_t strips = (g.n + NR - 1) / NR, mtiles = (g.m + MR - 1) / MR;
+  const int nt = g.parallel && !in_parallel_region() && g.m * g.n * g.k >= kParallelWork ? get_num_threads() : 1;
+  if (nt <= 1) return packed_part<T>(g, 0, g.m, 0, strips);
+  // Split N (each thread packs only its own B strips) unless there are too few strips.
+  const bool split_n = strips >= 2 * nt || mtiles < 2 * nt;
+  parallel_run(nt, [&](int64_t t) {
+    if (split_n) packed_part<T>(g, 0, g.m, strips * t / nt, strips * (t + 1) / nt);
+    else packed_part<T>(g, std::min(g.m, mtiles * t / nt * MR), std::min(g.m, mtiles * (t + 1) / nt * MR), 0, strips);
+  });
+}
 }  // namespace
 
 void gemm_kernel(const GemmArgs& g) {
@@ -434,6 +536,15 @@ void gemm_kernel(const GemmArgs& g) {
     case Dtype::Int8: return gemm_int<int8_t>(g);
     case Dtype::UInt8: return gemm_int<uint8_t>(g);
     default: EMBER_FAIL(Type, "[ember.matmul] not implemented for dtype ", dtype_name(g.dtype));
+  }
+}
+
+void packed_gemm_kernel(const PackedGemmArgs& g) {
+  if (g.m <= 0 || g.n <= 0) return;
+  switch (g.dtype) {
+    case Dtype::Float32: return packed_gemm_typed<float>(g);
+    case Dtype::Float64: return packed_gemm_typed<double>(g);
+    default: EMBER_FAIL(Type, "[ember.conv2d] packed GEMM not implemented for dtype ", dtype_name(g.dtype));
   }
 }
 
