@@ -290,3 +290,222 @@ def test_double_backward_through_activation():
         (tg,) = torch.autograd.grad(ft(tx).sum(), [tx], create_graph=True)
         (tgg,) = torch.autograd.grad(tg.sum(), [tx])
         np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-6)
+
+
+# ---- float32 transcendental kernels (isa/vec_math.h): ulp error against a float64 reference over
+# dense grids and special values, thread-count and layout independence, each ISA path.
+def _grid(lo, hi, n=1 << 18, logs=True):
+    g = [np.linspace(lo, hi, n)]
+    if logs:  # magnitudes from tiny to large, both signs, clipped into [lo, hi]
+        m = np.logspace(-30, np.log10(max(abs(lo), abs(hi), 1e-30)), 20001)
+        g += [m, -m]
+    x = np.concatenate(g).astype(np.float32)
+    return x[(x >= lo) & (x <= hi)]
+
+
+def _f64(fn):
+    return lambda x: fn(torch.from_numpy(x.astype(np.float64))).numpy()
+
+
+_SQRT1_2 = 0.7071067811865476
+# name -> (ember fn, float64 reference, domain, max ulp)
+MATH_CASES = {
+    "sin": (ember.sin, _f64(torch.sin), (-1e5, 1e5), 1.0),
+    "cos": (ember.cos, _f64(torch.cos), (-1e5, 1e5), 1.0),
+    "sin_small": (ember.sin, _f64(torch.sin), (-10.0, 10.0), 1.0),
+    "cos_small": (ember.cos, _f64(torch.cos), (-10.0, 10.0), 1.0),
+    "tan": (ember.tan, _f64(torch.tan), (-1e4, 1e4), 1.0),
+    "erf": (ember.erf, _f64(torch.erf), (-6.0, 6.0), 1.0),
+    "erfc": (ember.erfc, _f64(torch.erfc), (-6.0, 12.0), 1.0),
+    "expm1": (ember.expm1, _f64(torch.expm1), (-90.0, 88.0), 1.0),
+    "exp2": (ember.exp2, _f64(torch.exp2), (-150.0, 127.9), 1.0),
+    "log": (ember.log, _f64(torch.log), (1e-38, 3e38), 1.0),
+    "log2": (ember.log2, _f64(torch.log2), (1e-38, 3e38), 1.0),
+    "log10": (ember.log10, _f64(torch.log10), (1e-38, 3e38), 1.0),
+    "log1p": (ember.log1p, _f64(torch.log1p), (-0.999999, 1e30), 1.0),
+    "sinh": (ember.sinh, _f64(torch.sinh), (-89.0, 89.0), 1.0),
+    "cosh": (ember.cosh, _f64(torch.cosh), (-89.0, 89.0), 1.0),
+    "asinh": (ember.asinh, _f64(torch.asinh), (-1e30, 1e30), 1.0),
+    "acosh": (ember.acosh, _f64(torch.acosh), (1.0, 1e30), 1.0),
+    "atanh": (ember.atanh, _f64(torch.atanh), (-0.999999, 0.999999), 1.0),
+    "atan": (ember.atan, _f64(torch.atan), (-1e30, 1e30), 1.0),
+    "asin": (ember.asin, _f64(torch.asin), (-1.0, 1.0), 1.0),
+    "acos": (ember.acos, _f64(torch.acos), (-1.0, 1.0), 1.0),
+    "gelu": (lambda v: ember.nn.functional.gelu(v),
+             _f64(lambda t: 0.5 * t * torch.erfc(-t * _SQRT1_2)), (-20.0, 20.0), 1.0),
+    # reference x * sigmoid(2 y): torch's 0.5 x (1 + tanh(y)) cancels to 0 for x < -7 even in float64
+    "gelu_tanh": (lambda v: ember.nn.functional.gelu(v, approximate="tanh"),
+                  _f64(lambda t: t * torch.sigmoid(1.5957691216057308 * (t + 0.044715 * t ** 3))), (-10.0, 10.0), 1.0),
+    "logsigmoid": (ember.logsigmoid, _f64(torch.nn.functional.logsigmoid), (-100.0, 100.0), 1.0),
+    "mish": (ember.mish, _f64(torch.nn.functional.mish), (-60.0, 60.0), 1.0),
+}
+
+
+def _ulp_error(got, ref):
+    ref32 = np.abs(ref).astype(np.float32)
+    spacing = np.spacing(np.where(np.isinf(ref32), np.float32(3e38), ref32)).astype(np.float64)
+    both_inf = np.isinf(got) & np.isinf(ref) & (np.sign(got) == np.sign(ref))
+    err = np.abs(got.astype(np.float64) - ref) / spacing
+    return np.where(both_inf, 0.0, err)
+
+
+@pytest.mark.parametrize("name", list(MATH_CASES))
+def test_math_accuracy_ulp(name):
+    fn, ref_fn, (lo, hi), max_ulp = MATH_CASES[name]
+    x = _grid(lo, hi)
+    got = fn(ember.from_numpy(x)).numpy()
+    ref = ref_fn(x)
+    err = _ulp_error(got, ref)
+    worst = int(np.argmax(err))
+    assert err[worst] <= max_ulp, f"{name}: {err[worst]:.2f} ulp at x={x[worst]!r}: got {got[worst]!r}, want {ref[worst]!r}"
+
+
+_SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, -1e-45, 1e-40, 1e-30, -1e-30, 0.5, -0.5, 1.0, -1.0,
+                     2.0, -2.0, 1.5707964, 3.1415927, -3.1415927, 4.712389, 1e5, -1e5, 1.6e6, 2e6, -3e7, 1e10, 1e30,
+                     -1e30, 3e38, -3e38, 88.7, 89.5, -104.0, 127.0, 128.0, -150.0, 0.9999999, -0.9999999, 10.0, 11.0,
+                     30.0, -30.0], dtype=np.float32)
+_SPECIAL_OPS = ["sin", "cos", "tan", "erf", "erfc", "expm1", "exp2", "log", "log2", "log10", "log1p", "sinh", "cosh",
+                "asinh", "acosh", "atanh", "atan", "asin", "acos", "logsigmoid", "mish"]
+_SPECIAL_NN = [("gelu", {}), ("gelu", {"approximate": "tanh"})]
+
+
+def _compare_special(got, want, x, what, rtol=4e-7):
+    nan_g, nan_w = np.isnan(got), np.isnan(want)
+    assert (nan_g == nan_w).all(), f"{what}: NaN at {x[nan_g != nan_w]}"
+    ok = ~nan_w
+    g, w = got[ok], want[ok]
+    inf_w = np.isinf(w)
+    assert (g[inf_w] == w[inf_w]).all(), f"{what}: inf mismatch at {x[ok][inf_w]}: {g[inf_w]} vs {w[inf_w]}"
+    # atol: deep in the denormals torch's float32 formulas flush to 0 where ember keeps the value
+    np.testing.assert_allclose(g[~inf_w], w[~inf_w], rtol=rtol, atol=1e-40, err_msg=what)
+
+
+def test_math_special_values_match_torch():
+    x = _SPECIAL
+    for op in _SPECIAL_OPS:
+        got = getattr(ember, op)(ember.from_numpy(x)).numpy()
+        want = getattr(torch.nn.functional if op in ("logsigmoid", "mish") else torch, op)(torch.from_numpy(x)).numpy()
+        _compare_special(got, want, x, op)
+    for op, kw in _SPECIAL_NN:
+        got = getattr(ember.nn.functional, op)(ember.from_numpy(x), **kw).numpy()
+        want = getattr(torch.nn.functional, op)(torch.from_numpy(x), **kw).numpy()
+        # torch's float32 gelu(inf) is NaN and gelu(3e38) overflows; ember gives inf and 3e38
+        want = np.where(x == np.inf, np.float32(np.inf), want)
+        want = np.where((x > 1e38) & (x < np.inf), x, want)
+        # torch's float32 0.5 x (1 + erf) cancels for x < 0 (ember's erfc form is exact to 1 ulp, above)
+        _compare_special(got, want, x, f"{op}{kw}", rtol=1e-4)
+
+
+def test_math_special_remainder_fmod_xlogy():
+    r = np.random.default_rng(3)
+    a = np.concatenate([r.uniform(-1e4, 1e4, 5000), r.uniform(-3, 3, 5000), _SPECIAL]).astype(np.float32)
+    b = np.concatenate([r.uniform(-50, 50, 5000), r.uniform(-1, 1, 5000), _SPECIAL[::-1]]).astype(np.float32)
+    ea, eb, ta, tb = ember.from_numpy(a), ember.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
+    for op in ("remainder", "fmod"):
+        np.testing.assert_array_equal(getattr(ember, op)(ea, eb).numpy(), getattr(torch, op)(ta, tb).numpy(), err_msg=op)
+        np.testing.assert_array_equal(getattr(ember, op)(ea, 1.5).numpy(), getattr(torch, op)(ta, 1.5).numpy(), err_msg=op)
+        np.testing.assert_array_equal(getattr(ember, op)(ea[::3], eb[::3]).numpy(),
+                                      getattr(torch, op)(ta[::3], tb[::3]).numpy(), err_msg=op)
+    # quotients past 2^29 (the scalar lanes) and up to 1e41: exact, as NumPy's float32 fmod
+    # (torch's vector path returns NaN for some of these)
+    big_a = np.concatenate([r.uniform(-3e38, 3e38, 2000), r.uniform(-1e12, 1e12, 2000)]).astype(np.float32)
+    big_b = np.concatenate([r.uniform(-1e-3, 1e-3, 2000), r.uniform(0.5, 2.0, 2000)]).astype(np.float32)
+    eb_a, eb_b = ember.from_numpy(big_a), ember.from_numpy(big_b)
+    np.testing.assert_array_equal(ember.fmod(eb_a, eb_b).numpy(), np.fmod(big_a, big_b))
+    np.testing.assert_array_equal(ember.remainder(eb_a, eb_b).numpy(), np.remainder(big_a, big_b))
+    got, want = ember.xlogy(ea, eb).numpy(), torch.xlogy(ta, tb).numpy()
+    _compare_special(got, want, a, "xlogy")
+
+
+def test_math_results_independent_of_threads_and_layout():
+    r = np.random.default_rng(4)
+    x = np.concatenate([r.uniform(-30, 30, 100003), _SPECIAL]).astype(np.float32)
+    e = ember.from_numpy(x)
+    n = ember.get_num_threads()
+    try:
+        for op in ("sin", "erf", "log1p", "expm1", "atan", "tan"):
+            f = getattr(ember, op)
+            ember.set_num_threads(1)
+            one = f(e).numpy()
+            ember.set_num_threads(2)
+            two = f(e).numpy()
+            np.testing.assert_array_equal(one, two, err_msg=op)
+            np.testing.assert_array_equal(f(e[1::3]).numpy(), one[1::3], err_msg=op)  # strided and tail lanes
+            np.testing.assert_array_equal(f(e[5:]).numpy(), one[5:], err_msg=op)      # shifted vector boundaries
+    finally:
+        ember.set_num_threads(n)
+
+
+@pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
+def test_math_on_each_isa(isa):
+    """The accuracy tests above with the hot kernels forced to one ISA (a subprocess each)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(ember.__file__))] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    best = subprocess.run([sys.executable, "-c", "import ember; print(ember._C._cpu_isa())"], env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    order = ["baseline", "avx2", "avx512"]
+    if order.index(isa) > order.index(best):
+        pytest.skip(f"this CPU does not support {isa}")
+    env["EMBER_CPU_ISA"] = isa
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+                          "-k", "math_accuracy or math_special or math_results"], env=env, capture_output=True,
+                         text=True, cwd=os.path.dirname(__file__))
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+
+
+# ---- xlogy and ember.special
+def test_xlogy_semantics_match_torch():
+    xs = [0.0, 0.0, 0.0, -0.0, 1.5, -2.0, float("nan"), 0.0, 3.0, float("inf"), 2.0]
+    ys = [0.0, float("nan"), float("inf"), 2.0, 0.0, -1.0, 2.0, -1.0, float("inf"), 0.5, 1.0]
+    for dtype in ("float32", "float64"):
+        e = ember.tensor(xs, dtype=getattr(ember, dtype)), ember.tensor(ys, dtype=getattr(ember, dtype))
+        t = torch.tensor(xs, dtype=getattr(torch, dtype)), torch.tensor(ys, dtype=getattr(torch, dtype))
+        np.testing.assert_array_equal(ember.xlogy(*e).numpy(), torch.xlogy(*t).numpy())
+        np.testing.assert_array_equal(e[0].xlogy(e[1]).numpy(), t[0].xlogy(t[1]).numpy())
+        a = e[0].clone()
+        a.xlogy_(e[1])
+        np.testing.assert_array_equal(a.numpy(), torch.xlogy(*t).numpy())
+    # dtypes: integers promote to float, numbers on either side
+    ei, ti = ember.tensor([0, 1, 2]), torch.tensor([0, 1, 2])
+    for fe, ft in [(lambda: ember.xlogy(ei, ei), lambda: torch.xlogy(ti, ti)),
+                   (lambda: ember.xlogy(2, ei), lambda: torch.xlogy(2, ti)),
+                   (lambda: ember.xlogy(ei, 3.0), lambda: torch.xlogy(ti, 3.0)),
+                   (lambda: ember.special.xlogy(ei > 0, ei), lambda: torch.special.xlogy(ti > 0, ti))]:
+        r, w = fe(), ft()
+        assert str(r.dtype) == str(w.dtype).replace("torch", "ember")
+        np.testing.assert_allclose(r.numpy(), w.numpy())
+    with pytest.raises(TypeError):
+        ember.xlogy(1.0, 2.0)
+    with pytest.raises(RuntimeError):
+        ember.tensor([1, 2]).xlogy_(ember.tensor([1.0, 2.0]))
+    with pytest.raises(RuntimeError):
+        ember.xlogy(ember.ones(2, 3), ember.ones(4))
+
+
+def test_xlogy_gradients_at_zero_and_broadcast():
+    x = ember.tensor([[0.0, 1.5, 2.0]], requires_grad=True)
+    y = ember.tensor([[0.5], [2.0]], requires_grad=True)
+    tx = torch.tensor([[0.0, 1.5, 2.0]], requires_grad=True)
+    ty = torch.tensor([[0.5], [2.0]], requires_grad=True)
+    out = ember.xlogy(x, y)
+    assert out.grad_fn.name() == "XlogyBackward0"
+    out.sum().backward()
+    torch.xlogy(tx, ty).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(y.grad.numpy(), ty.grad.numpy(), rtol=1e-6)
+
+
+def test_special_aliases():
+    x = ember.tensor([-1.0, 0.25, 0.5])
+    t = torch.tensor([-1.0, 0.25, 0.5])
+    for name in ("expit", "erf", "erfc", "erfinv", "log1p", "expm1", "exp2", "ndtr"):
+        np.testing.assert_allclose(getattr(ember.special, name)(x).numpy(), getattr(torch.special, name)(t).numpy(),
+                                   rtol=1e-6, atol=1e-7, err_msg=name)
+    m, tm = ember.tensor([[1.0, 2.0], [3.0, 0.5]]), torch.tensor([[1.0, 2.0], [3.0, 0.5]])
+    np.testing.assert_allclose(ember.special.logsumexp(m, 1).numpy(), torch.special.logsumexp(tm, 1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ember.special.softmax(m, 0).numpy(), torch.special.softmax(tm, 0).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ember.special.log_softmax(m, 1).numpy(), torch.special.log_softmax(tm, 1).numpy(),
+                               rtol=1e-5)

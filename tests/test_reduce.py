@@ -207,3 +207,34 @@ def test_large_sum_accuracy():
     x = np.random.default_rng(5).random(2_000_000).astype(np.float32)
     got = ember.sum(ember.from_numpy(x)).item()
     assert abs(got - x.astype(np.float64).sum()) / x.sum() < 1e-6
+
+
+# ---- topk: the one-pass selection (k <= 64, k * 4 <= n) and the partial sort, ties and NaN vs torch
+@pytest.mark.parametrize("k", [1, 5, 64, 100])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_selection_ties_and_nan_match_torch(k, largest):
+    r = np.random.default_rng(k)
+    x = r.integers(0, 40, size=(6, 300)).astype(np.float32)  # many ties
+    x[1, ::7] = np.nan
+    x[2, :] = np.nan
+    x[3] = np.arange(300)                                       # ascending: every element enters
+    x[4] = -np.arange(300)
+    x[5, :150] = -np.inf
+    for dim, a in ((1, x), (0, x.T.copy())):  # contiguous rows, then strided lines along dim 0
+        ev, ei = ember.topk(ember.from_numpy(a), k, dim=dim, largest=largest)
+        tv, ti = torch.topk(torch.from_numpy(a), k, dim=dim, largest=largest)
+        np.testing.assert_array_equal(ev.numpy(), tv.numpy())
+        # equal values may come from any tied position: the indices must pick those values, distinct
+        np.testing.assert_array_equal(np.take_along_axis(a, ei.numpy(), axis=dim), tv.numpy())
+        assert all(len(set(row)) == k for row in np.moveaxis(ei.numpy(), dim, -1).reshape(-1, k))
+
+
+def test_topk_ties_keep_first_positions_and_unsorted_is_a_permutation():
+    x = ember.tensor([[3.0, 1.0, 3.0, 2.0, 3.0, 0.0, 3.0, 1.0, 5.0]])
+    v, i = ember.topk(x, 3)
+    assert v.tolist() == [[5.0, 3.0, 3.0]] and i.tolist() == [[8, 0, 2]]
+    v, i = ember.topk(x, 2, largest=False)
+    assert v.tolist() == [[0.0, 1.0]] and i.tolist() == [[5, 1]]
+    tv, _ = torch.topk(torch.tensor(x.numpy()), 3, sorted=False)
+    ev, _ = ember.topk(x, 3, sorted=False)
+    assert sorted(ev.tolist()[0]) == sorted(tv.tolist()[0])

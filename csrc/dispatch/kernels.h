@@ -162,7 +162,8 @@ using NormFn = void (*)(const NormArgs&);
   _(lt, ElementwiseFn)          \
   _(le, ElementwiseFn)          \
   _(gt, ElementwiseFn)          \
-  _(ge, ElementwiseFn)
+  _(ge, ElementwiseFn)          \
+  _(xlogy, ElementwiseFn)
 
 // Hand-written unary kernels (the table-driven ones come from unary_ops.def).
 #define EMBER_UNARY_EXTRA_KERNELS(_) \

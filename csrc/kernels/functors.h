@@ -421,6 +421,14 @@ struct Pow {
 struct Atan2 {
   template <class T> EMBER_HD T operator()(T a, T b) const { return std::atan2(a, b); }
 };
+// x * log(y) with 0 where x == 0, NaN where y is NaN (PyTorch's xlogy).
+struct Xlogy {
+  template <class T> EMBER_HD T operator()(T x, T y) const {
+    if (y != y) return y;
+    if (x == T(0)) return T(0);
+    return x * std::log(y);
+  }
+};
 struct Hypot {
   template <class T> EMBER_HD T operator()(T a, T b) const { return std::hypot(a, b); }
 };

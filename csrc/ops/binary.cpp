@@ -432,6 +432,14 @@ std::pair<Tensor, Tensor> copysign_grad(const Tensor& g, const Tensor& a, const 
   return {mul(g, where(eq(a, 0.0), zero_of(g), div(r, a))), zeros_like(g)};
 }
 
+// d/dx = log(y) where x != 0 (0 where x == 0, as PyTorch), d/dy = x / y.
+std::pair<Tensor, Tensor> xlogy_grad(const Tensor& g, const Tensor& a, const Tensor& b, const Tensor&, bool na, bool nb) {
+  Tensor ga, gb;
+  if (na) ga = mul(g, xlogy(ne(a, 0.0), b));
+  if (nb) gb = mul(g, div(a, b));
+  return {ga, gb};
+}
+
 const BinarySpec kRemainder{"remainder", &remainder_stub, BinKind::Numeric, "RemainderBackward0", remainder_grad};
 const BinarySpec kFmod{"fmod", &fmod_stub, BinKind::Numeric, "FmodBackward0", fmod_grad};
 const BinarySpec kPow{"pow", &pow_stub, BinKind::Numeric, "PowBackward1", pow_grad, true};
@@ -443,6 +451,7 @@ const BinarySpec kMinimum{"minimum", &minimum_stub, BinKind::MinMax, "MinimumBac
 const BinarySpec kFmax{"fmax", &fmax_stub, BinKind::Numeric, "FmaxBackward0", fminmax_grad<true>};
 const BinarySpec kFmin{"fmin", &fmin_stub, BinKind::Numeric, "FminBackward0", fminmax_grad<false>};
 const BinarySpec kCopysign{"copysign", &copysign_stub, BinKind::Float, "CopysignBackward0", copysign_grad, true};
+const BinarySpec kXlogy{"xlogy", &xlogy_stub, BinKind::Float, "XlogyBackward0", xlogy_grad};
 }  // namespace
 
 #define EMBER_BINARY_GENERIC(name, spec)                                                          \
@@ -458,6 +467,7 @@ EMBER_BINARY_GENERIC(minimum, kMinimum)
 EMBER_BINARY_GENERIC(fmax, kFmax)
 EMBER_BINARY_GENERIC(fmin, kFmin)
 EMBER_BINARY_GENERIC(copysign, kCopysign)
+EMBER_BINARY_GENERIC(xlogy, kXlogy)
 #undef EMBER_BINARY_GENERIC
 
 Tensor floor_divide(const Tensor& a, const Tensor& b) { return div(a, b, "floor"); }

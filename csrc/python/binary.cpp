@@ -118,7 +118,15 @@ void bind_binary_more(py::module_& m, TensorClass& cls) {
   EMBER_BIND_BINARY("logical_and", logical_and)
   EMBER_BIND_BINARY("logical_or", logical_or)
   EMBER_BIND_BINARY("logical_xor", logical_xor)
+  cls.def("xlogy", [](const Tensor& a, py::handle b) { return xlogy(a, other_arg(b, "xlogy")); }, py::arg("other"));
+  cls.def("xlogy_", [](Tensor& a, py::handle b) { return xlogy_(a, other_arg(b, "xlogy_")); }, py::arg("other"));
 #undef EMBER_BIND_BINARY
+  // xlogy(input, other): either side may be a number (not both), as torch.xlogy
+  m.def("xlogy", [](py::handle a, py::handle b) {
+    if (!py::isinstance<Tensor>(a) && !py::isinstance<Tensor>(b))
+      throw py::type_error("[ember.xlogy] expected input or other to be a Tensor, got two numbers");
+    return xlogy(other_arg(a, "xlogy"), other_arg(b, "xlogy"));
+  }, py::arg("input"), py::arg("other"));
 
   // pow: tensor ** tensor, tensor ** number (integer negative powers raise), number ** tensor
   auto pow_fn = [](py::handle a, py::handle b) -> Tensor {

@@ -42,7 +42,8 @@
   _(lt_kernel, ElementwiseFn) \
   _(le_kernel, ElementwiseFn) \
   _(gt_kernel, ElementwiseFn) \
-  _(ge_kernel, ElementwiseFn)
+  _(ge_kernel, ElementwiseFn) \
+  _(xlogy_kernel, ElementwiseFn)
 
 #define EMBER_CPU_ISA_UNARY_KERNELS(_) \
   _(isnan_kernel, ElementwiseFn)       \

@@ -120,6 +120,7 @@ void register_cpu_kernels() {
   le_stub.set(CPU, EMBER_ISA(le_kernel));
   gt_stub.set(CPU, EMBER_ISA(gt_kernel));
   ge_stub.set(CPU, EMBER_ISA(ge_kernel));
+  xlogy_stub.set(CPU, EMBER_ISA(xlogy_kernel));
 
   // ---- unary
 #define EMBER_REGISTER_UNARY(name, ...) name##_stub.set(CPU, EMBER_ISA(name##_kernel));

@@ -60,6 +60,9 @@ void sort_kernel(const DimArgs& a) {
 }
 
 // The k largest (flag) or smallest along dim, sorted, ties by position.
+// k up to this selects in one pass over the row; larger k partially sorts a copy.
+constexpr int64_t kTopkSelect = 64;
+
 void topk_kernel(const DimArgs& a) {
   EMBER_DISPATCH_ALL(a.in.dtype, "topk", [&] {
     using T = scalar_t;
@@ -71,15 +74,36 @@ void topk_kernel(const DimArgs& a) {
     int64_t* idx = reinterpret_cast<int64_t*>(a.index.data);
     const View* views[3] = {&a.in, &a.out, &a.index};
     const bool largest = a.flag;
+    // x ranks before y: better value, then the lower index (ties keep the first occurrences).
+    auto cmp = [largest](const std::pair<T, int64_t>& x, const std::pair<T, int64_t>& y) {
+      if (largest ? lt(y.first, x.first) : lt(x.first, y.first)) return true;
+      if (largest ? lt(x.first, y.first) : lt(y.first, x.first)) return false;
+      return x.second < y.second;
+    };
     auto body = [&](int64_t, const int64_t* off) {
-      std::vector<std::pair<T, int64_t>> v(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) v[size_t(i)] = {in[off[0] + i * si], i};
-      auto cmp = [largest](const auto& x, const auto& y) {
-        if (largest ? lt(y.first, x.first) : lt(x.first, y.first)) return true;
-        if (largest ? lt(x.first, y.first) : lt(y.first, x.first)) return false;
-        return x.second < y.second;
-      };
-      std::partial_sort(v.begin(), v.begin() + k, v.end(), cmp);
+      const T* row = in + off[0];
+      std::vector<std::pair<T, int64_t>> v;
+      if (k <= kTopkSelect && k * 4 <= n) {
+        // One pass keeping the k best in a sorted buffer: an element enters only when it beats the
+        // current k-th (strictly: a tie loses to the earlier index), so most elements cost one compare.
+        v.reserve(size_t(k));
+        for (int64_t i = 0; i < k; ++i) v.push_back({row[i * si], i});
+        std::sort(v.begin(), v.end(), cmp);
+        T worst = v.back().first;
+        for (int64_t i = k; i < n; ++i) {
+          const T x = row[i * si];
+          if (!(largest ? lt(worst, x) : lt(x, worst))) continue;
+          std::pair<T, int64_t> e{x, i};
+          auto pos = std::upper_bound(v.begin(), v.end() - 1, e, cmp);
+          std::move_backward(pos, v.end() - 1, v.end());
+          *pos = e;
+          worst = v.back().first;
+        }
+      } else {
+        v.resize(size_t(n));
+        for (int64_t i = 0; i < n; ++i) v[size_t(i)] = {row[i * si], i};
+        std::partial_sort(v.begin(), v.begin() + k, v.end(), cmp);
+      }
       for (int64_t i = 0; i < k; ++i) {
         out[off[1] + i * so] = v[size_t(i)].first;
         idx[off[2] + i * sx] = v[size_t(i)].second;

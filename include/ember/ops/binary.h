@@ -44,6 +44,7 @@ EMBER_DECLARE_BINARY(minimum)
 EMBER_DECLARE_BINARY(fmax)
 EMBER_DECLARE_BINARY(fmin)
 EMBER_DECLARE_BINARY(copysign)
+EMBER_DECLARE_BINARY(xlogy)  // x * log(y), 0 where x == 0 (NaN y still gives NaN)
 // integer/bool only
 EMBER_DECLARE_BINARY(bitwise_and)
 EMBER_DECLARE_BINARY(bitwise_or)

@@ -5,6 +5,7 @@
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
 #include "kernels/cpu/isa/divisor_check.h"
+#include "kernels/cpu/isa/vec_math.h"
 #include "kernels/functors.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
@@ -65,15 +66,66 @@ template <class F> void compare(const ElementwiseArgs& a, const char* name) {
   });
 }
 
+// float32 fmod in double lanes, exact: q = floor(|a| / |b|) is off by at most one while the
+// quotient stays below 2^29, |a| - q |b| is then exact in double, and one correction step lands
+// it in [0, |b|). Other lanes (b == 0, inf, NaN, larger quotients) take the scalar functor.
+inline vmath::vd fmod_d(vmath::vd a, vmath::vd b) {
+  using namespace vmath;
+  vd A = vabs(a), B = vabs(b);
+  vl n;
+  vd v = A / B, q = round_int(v, &n);
+  q = q > v ? q - 1.0 : q;
+  vd r = A - q * B;
+  r = r < 0.0 ? r + B : r;
+  r = r >= B ? r - B : r;
+  return with_sign(r, a);
+}
+inline vmath::vi fmod_bad(vmath::vf a, vmath::vf b) {
+  using namespace vmath;
+  vf A = vabs(a), B = vabs(b);
+  return ~((A < __builtin_huge_valf()) & (B > 0.0f) & (B < __builtin_huge_valf()) & (A < B * 536870912.0f));
+}
+struct FmodVec {
+  static float scalar(float a, float b) { return functors::Fmod()(a, b); }
+  static vmath::vi bad(vmath::vf a, vmath::vf b) { return fmod_bad(a, b); }
+  static vmath::vf vec(vmath::vf a, vmath::vf b) { return vmath::narrow(fmod_d(vmath::widen(a), vmath::widen(b))); }
+};
+// Python's modulo: fmod, then + b where the signs differ (in float, as the scalar functor).
+struct RemainderVec {
+  static float scalar(float a, float b) { return functors::Remainder()(a, b); }
+  static vmath::vi bad(vmath::vf a, vmath::vf b) { return fmod_bad(a, b); }
+  static vmath::vf vec(vmath::vf a, vmath::vf b) {
+    vmath::vf r = vmath::narrow(fmod_d(vmath::widen(a), vmath::widen(b)));
+    return ((r != 0.0f) & ((r < 0.0f) != (b < 0.0f))) ? r + b : r;
+  }
+};
+// x * log(y) in double lanes for finite x and 0 < y < inf.
+struct XlogyVec {
+  static float scalar(float a, float b) { return functors::Xlogy()(a, b); }
+  static vmath::vi bad(vmath::vf a, vmath::vf b) {
+    return ~((b > 0.0f) & (b < __builtin_huge_valf()) & (vmath::vabs(a) < __builtin_huge_valf()));
+  }
+  static vmath::vf vec(vmath::vf a, vmath::vf b) {
+    vmath::vd x = vmath::widen(a);
+    return vmath::narrow(x == 0.0 ? vmath::splat(0.0) : x * vmath::log_d(vmath::widen(b)));
+  }
+};
+
 }  // namespace
 
 void remainder_kernel(const ElementwiseArgs& a) {
   check_nonzero_divisor(a.in[1], "remainder");
+  if (a.out.dtype == Dtype::Float32) return vmath::binary_f32<RemainderVec>(StridedLoop({&a.out, &a.in[0], &a.in[1]}));
   binary_numeric<functors::Remainder>(a, "remainder");
 }
 void fmod_kernel(const ElementwiseArgs& a) {
   check_nonzero_divisor(a.in[1], "fmod");
+  if (a.out.dtype == Dtype::Float32) return vmath::binary_f32<FmodVec>(StridedLoop({&a.out, &a.in[0], &a.in[1]}));
   binary_numeric<functors::Fmod>(a, "fmod");
+}
+void xlogy_kernel(const ElementwiseArgs& a) {
+  if (a.out.dtype == Dtype::Float32) return vmath::binary_f32<XlogyVec>(StridedLoop({&a.out, &a.in[0], &a.in[1]}));
+  binary_floating<functors::Xlogy>(a, "xlogy");
 }
 void pow_kernel(const ElementwiseArgs& a) { binary_numeric<functors::Pow>(a, "pow"); }
 void atan2_kernel(const ElementwiseArgs& a) { binary_floating<functors::Atan2>(a, "atan2"); }

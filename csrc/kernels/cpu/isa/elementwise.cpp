@@ -6,6 +6,7 @@
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
 #include "kernels/cpu/isa/divisor_check.h"
+#include "kernels/cpu/isa/vec_unary.h"
 #include "kernels/functors.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
@@ -85,6 +86,9 @@ template <class F> void integer_safe_div(const ElementwiseArgs& a, const char* n
 
 template <class F> void unary_float(const ElementwiseArgs& a, const char* name) {
   StridedLoop loop({&a.out, &a.in[0]});
+  if constexpr (vmath::HasVecOp<F>::value) {  // float32 sin, erf, log1p, ...: isa/vec_unary.h
+    if (a.out.dtype == Dtype::Float32 && a.in[0].dtype == Dtype::Float32) return vmath::unary_f32<vmath::VecOp<F>>(loop);
+  }
   EMBER_DISPATCH_FLOATING(a.out.dtype, name, [&] {
     using op_t = opmath_t<scalar_t>;
     elementwise<scalar_t, scalar_t>(loop, [](scalar_t x) { return static_cast<scalar_t>(F()(op_t(x))); });

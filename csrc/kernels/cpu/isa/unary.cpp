@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
+#include "kernels/cpu/isa/vec_unary.h"
 #include "kernels/functors.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
@@ -85,7 +86,15 @@ void clamp_kernel(const ElementwiseArgs& a) {
 void leaky_relu_kernel(const ElementwiseArgs& a) { unary_param_float<functors::LeakyRelu>(a, "leaky_relu"); }
 void elu_kernel(const ElementwiseArgs& a) { unary_param_float<functors::Elu>(a, "elu"); }
 void softplus_kernel(const ElementwiseArgs& a) { unary_param_float<functors::Softplus>(a, "softplus"); }
-void gelu_kernel(const ElementwiseArgs& a) { unary_param_float<functors::Gelu>(a, "gelu"); }
+void gelu_kernel(const ElementwiseArgs& a) {
+  if (a.out.dtype == Dtype::Float32 && a.in[0].dtype == Dtype::Float32) {
+    StridedLoop loop({&a.out, &a.in[0]});
+    if (a.s0 != 0) vmath::unary_f32<vmath::GeluTanhVec>(loop);
+    else vmath::unary_f32<vmath::GeluErfVec>(loop);
+    return;
+  }
+  unary_param_float<functors::Gelu>(a, "gelu");
+}
 
 void threshold_kernel(const ElementwiseArgs& a) {
   StridedLoop loop({&a.out, &a.in[0]});
