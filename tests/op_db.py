@@ -601,6 +601,8 @@ OPS += [
                                       S((2, 3, 4, 8), (2, 3, 5, 8), (2, 3, 5, 6), (2, 1, 1, 5))]),
     OpInfo("sdpa_gqa", lambda lib, q, k, v: _sdpa(lib, q, k, v, enable_gqa=True),
            [S((2, 6, 4, 8), (2, 2, 5, 8), (2, 2, 5, 6)), S((4, 3, 8), (1, 5, 8), (1, 5, 8))]),
+]
+
 # ---- spatial (interpolate, grid_sample, affine_grid, unfold/fold, channel_shuffle)
 def _interp(lib, a, **k):
     return lib.nn.functional.interpolate(a, **k)

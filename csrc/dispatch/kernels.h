@@ -474,9 +474,9 @@ using OptimFn = void (*)(const OptimArgs&);
   EMBER_LINALG_KERNELS(_)       \
   EMBER_RANDOM_KERNELS(_)       \
   EMBER_NN_KERNELS(_)           \
-  EMBER_CTC_KERNELS(_)
-  EMBER_RNN_KERNELS(_)
-  EMBER_SPATIAL_KERNELS(_)
+  EMBER_CTC_KERNELS(_)          \
+  EMBER_RNN_KERNELS(_)          \
+  EMBER_SPATIAL_KERNELS(_)      \
   EMBER_FUSED_KERNELS(_)
 
 #define EMBER_DECLARE_STUB(name, Fn) extern DispatchStub<Fn> name##_stub;

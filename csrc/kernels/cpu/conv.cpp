@@ -36,6 +36,31 @@ struct Geometry {
         pw(a.pad_before[1]), dh(a.dilation[0]), dw(a.dilation[1]) {}
 };
 
+// Columns of an image: col[(c, ki, kj)][(oy, ox)], zero where the window is in the padding (F.unfold).
+template <class T> void im2col(const T* x, int64_t channels, const Geometry& g, T* col) {
+  const int64_t L = g.l();
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * L;
+        const T* plane = x + c * g.h * g.w;
+        for (int64_t oy = 0; oy < g.oh; ++oy) {
+          int64_t iy = oy * g.sh - g.ph + i * g.dh;
+          T* out = row + oy * g.ow;
+          if (iy < 0 || iy >= g.h) {
+            std::fill(out, out + g.ow, T(0));
+            continue;
+          }
+          const T* src = plane + iy * g.w;
+          int64_t ix0 = -g.pw + j * g.dw;
+          for (int64_t ox = 0; ox < g.ow; ++ox) {
+            int64_t ix = ox * g.sw + ix0;
+            out[ox] = (ix >= 0 && ix < g.w) ? src[ix] : T(0);
+          }
+        }
+      }
+}
+
 // The adjoint of im2col: accumulate columns back into the image (x must start zeroed).
 template <class T> void col2im(const T* col, int64_t channels, const Geometry& g, T* x) {
   const int64_t L = g.l();

@@ -131,9 +131,8 @@ PackedGemmFn selected_packed_gemm();  // the copy for the selected ISA (register
   EMBER_CPU_ISA_UNARY_KERNELS(_)     \
   EMBER_CPU_ISA_REDUCE_KERNELS(_)    \
   EMBER_CPU_ISA_LINALG_KERNELS(_)    \
-  EMBER_CPU_ISA_NN_KERNELS(_)     \
-  EMBER_CPU_ISA_RNN_KERNELS(_)
-  EMBER_CPU_ISA_NN_KERNELS(_)      \
+  EMBER_CPU_ISA_NN_KERNELS(_)        \
+  EMBER_CPU_ISA_RNN_KERNELS(_)       \
   EMBER_CPU_ISA_FUSED_KERNELS(_)
 
 namespace ember::cpu {
