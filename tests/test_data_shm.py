@@ -139,7 +139,7 @@ print("prefix", it._shm_prefix, flush=True)
 
 @pytest.mark.parametrize("ending", ["raise KeyboardInterrupt", "sys.exit(0)", "pass"])
 def test_no_leak_and_no_warning_at_exit(ending):
-    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    src = os.path.dirname(os.path.dirname(ember.__file__))  # the ember this test process imported
     p = subprocess.run([sys.executable, "-c", SCRIPT.format(src=os.path.abspath(src), ending=ending)],
                        capture_output=True, text=True, timeout=120)
     prefix = p.stdout.split("prefix ")[1].split()[0]
