@@ -22,7 +22,10 @@ def main():
     x = lib.from_numpy(np.random.default_rng(0).uniform(-3, 3, n).astype(np.float32))
     cases = [("exp", lib.exp), ("sigmoid", lib.sigmoid), ("silu", F.silu), ("gelu", F.gelu), ("tanh", lib.tanh),
              ("sin", lib.sin), ("abs", lib.abs), ("floor", lib.floor), ("clamp", lambda v: lib.clamp(v, -1, 1)),
-             ("gt", lambda v: v > 0.5), ("pow2", lambda v: v ** 2), ("remainder", lambda v: v % 1.5)]
+             ("gt", lambda v: v > 0.5), ("pow2", lambda v: v ** 2), ("remainder", lambda v: v % 1.5),
+             ("cos", lib.cos), ("tan", lib.tan), ("erf", lib.erf), ("gelu_tanh", lambda v: F.gelu(v, approximate="tanh")),
+             ("log", lib.log), ("log1p", lib.log1p), ("expm1", lib.expm1), ("atan", lib.atan), ("sinh", lib.sinh),
+             ("xlogy", lambda v: lib.xlogy(v, 1.5))]
     print(f"{lib_name}: n={n} float32, GB/s = (read + write) / time")
     for name, f in cases:
         f(x)

@@ -9,8 +9,8 @@
 // Lanes outside a function's vector domain (NaN, inf, huge arguments, poles) are recomputed with
 // the scalar functor, lane by lane, so a result depends only on its input value (never on where
 // the vector boundaries fall, hence not on the thread count).
-// Written with GCC vector extensions: one source for AVX-512 (16 lanes), AVX2 (8) and the
-// baseline build (4 lanes of SSE2).
+// Written with GCC vector extensions: one source for AVX-512 (8 double lanes), AVX2 (4) and the
+// baseline build (2 lanes of SSE2).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -26,12 +26,14 @@
 
 namespace ember::cpu::EMBER_ISA_NS::vmath {
 
+// kW float lanes widen to one native register of doubles (8 on AVX-512, 4 on AVX2, 2 on SSE2):
+// wider GCC vectors get split poorly and run several times slower.
 #if defined(__AVX512F__)
-constexpr int kW = 16;
-#elif defined(__AVX2__)
 constexpr int kW = 8;
-#else
+#elif defined(__AVX2__)
 constexpr int kW = 4;
+#else
+constexpr int kW = 2;
 #endif
 typedef float vf __attribute__((vector_size(kW * 4)));
 typedef int32_t vi __attribute__((vector_size(kW * 4)));
@@ -54,23 +56,28 @@ inline vd vsqrt(vd x) {
 inline vd with_sign(vd x, vd s) { return (vd)(((vl)x & 0x7fffffffffffffffLL) | ((vl)s & (int64_t)0x8000000000000000ULL)); }
 
 inline bool any(vi m) {
-#if defined(__AVX512F__)
-  __m512i v;
-  std::memcpy(&v, &m, sizeof v);
-  return _mm512_test_epi32_mask(v, v) != 0;
-#elif defined(__AVX2__)
-  __m256i v;
-  std::memcpy(&v, &m, sizeof v);
-  return !_mm256_testz_si256(v, v);
-#elif defined(__SSE2__)
-  __m128i v;
-  std::memcpy(&v, &m, sizeof v);
-  return _mm_movemask_epi8(v) != 0;
-#else
+#if defined(__AVX2__)
+  if constexpr (sizeof(vi) == 32) {
+    __m256i v;
+    std::memcpy(&v, &m, sizeof v);
+    return !_mm256_testz_si256(v, v);
+  }
+#endif
+#if defined(__SSE2__)
+  if constexpr (sizeof(vi) == 16) {
+    __m128i v;
+    std::memcpy(&v, &m, sizeof v);
+    return _mm_movemask_epi8(v) != 0;
+  }
+#endif
+  if constexpr (sizeof(vi) == 8) {
+    uint64_t v;
+    std::memcpy(&v, &m, sizeof v);
+    return v != 0;
+  }
   int r = 0;
   for (int i = 0; i < kW; ++i) r |= m[i];
   return r != 0;
-#endif
 }
 
 // Horner: c[0] is the highest-degree coefficient.
