@@ -42,7 +42,10 @@ def large_elementwise(threads, n=1 << 24):
     a = rng.standard_normal(n).astype(np.float32)
     b = rng.standard_normal(n).astype(np.float32)
     ea, eb, ta, tb = ember.from_numpy(a), ember.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
-    eo, to = ember.empty(n), torch.empty(n)
+    eo, to = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())
+    es, ts = ember.from_numpy(a.copy()), torch.from_numpy(a.copy())  # sin_/erf_ keep values in [-1, 1]
+    eabs, tabs = ember.from_numpy(np.abs(a)), torch.from_numpy(np.abs(a))
+    eF, tF = ember.nn.functional, torch.nn.functional
     cases = [("add", 3, lambda: ea + eb, lambda: ta + tb),
              ("mul", 3, lambda: ea * eb, lambda: ta * tb),
              ("add_ (in place)", 3, lambda: eo.add_(ea), lambda: to.add_(ta)),
@@ -50,6 +53,20 @@ def large_elementwise(threads, n=1 << 24):
              ("exp", 2, lambda: ea.exp(), lambda: ta.exp()),
              ("sigmoid", 2, lambda: ea.sigmoid(), lambda: ta.sigmoid()),
              ("tanh", 2, lambda: ea.tanh(), lambda: ta.tanh()),
+             ("sin", 2, lambda: ea.sin(), lambda: ta.sin()),
+             ("cos", 2, lambda: ea.cos(), lambda: ta.cos()),
+             ("tan", 2, lambda: ea.tan(), lambda: ta.tan()),
+             ("erf", 2, lambda: ea.erf(), lambda: ta.erf()),
+             ("gelu", 2, lambda: eF.gelu(ea), lambda: tF.gelu(ta)),
+             ("gelu (tanh)", 2, lambda: eF.gelu(ea, approximate="tanh"), lambda: tF.gelu(ta, approximate="tanh")),
+             ("log (of |x|)", 2, lambda: eabs.log(), lambda: tabs.log()),
+             ("log1p (of |x|)", 2, lambda: eabs.log1p(), lambda: tabs.log1p()),
+             ("expm1", 2, lambda: ea.expm1(), lambda: ta.expm1()),
+             ("atan", 2, lambda: ea.atan(), lambda: ta.atan()),
+             ("sqrt (of |x|)", 2, lambda: eabs.sqrt(), lambda: tabs.sqrt()),
+             ("remainder 1.5", 2, lambda: ea % 1.5, lambda: ta % 1.5),
+             ("sin_ (in place)", 2, lambda: es.sin_(), lambda: ts.sin_()),
+             ("erf_ (in place)", 2, lambda: es.erf_(), lambda: ts.erf_()),
              ("sum (full)", 1, lambda: ea.sum(), lambda: ta.sum()),
              ("sum dim=1 of 4096x4096", 1, lambda: ea.view(4096, 4096).sum(1), lambda: ta.view(4096, 4096).sum(1)),
              ("sum dim=0 of 4096x4096", 1, lambda: ea.view(4096, 4096).sum(0), lambda: ta.view(4096, 4096).sum(0))]
