@@ -779,12 +779,14 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    out, idx = _C._nn.adaptive_max_pool2d(input, output_size)
+    from ember.nn._functional.adaptive import adaptive_max_pool2d_any
+    out, idx = adaptive_max_pool2d_any(input, output_size)
     return (out, idx) if return_indices else out
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    out, idx = _C._nn.adaptive_max_pool2d(input.unsqueeze(-2), (1, _single(output_size)[0]))
+    from ember.nn._functional.adaptive import adaptive_max_pool2d_any
+    out, idx = adaptive_max_pool2d_any(input.unsqueeze(-2), (1, _single(output_size)[0]))
     return (out.squeeze(-2), idx.squeeze(-2)) if return_indices else out.squeeze(-2)
 
 
