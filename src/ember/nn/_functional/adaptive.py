@@ -41,3 +41,30 @@ def adaptive_max_pool2d_any(input, output_size):
     out, arg = picked.max(-1)
     tab = ember.tensor(table, device=dev).expand(*picked.shape)
     return out, ember.gather(tab, -1, arg.unsqueeze(-1)).squeeze(-1)
+
+
+def _pool_out(size, k, s, p, d, ceil_mode):
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def check_pool2d_output(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """torch's 'Output size is too small' RuntimeError for max/avg pooling over the last two dims."""
+    def pair(v):
+        return (v, v) if isinstance(v, int) else tuple(v)
+    if input.dim() < 3:
+        return
+    k = pair(kernel_size)
+    s = pair(stride) if stride else k
+    p, d = pair(padding), pair(dilation)
+    if len(k) != 2 or len(s) != 2 or len(p) != 2 or len(d) != 2 or min(s) <= 0 or min(k) <= 0:
+        return  # the kernel reports malformed arguments
+    h, w = input.shape[-2], input.shape[-1]
+    oh, ow = (_pool_out(h, k[0], s[0], p[0], d[0], ceil_mode), _pool_out(w, k[1], s[1], p[1], d[1], ceil_mode))
+    if oh <= 0 or ow <= 0:
+        c = input.shape[-3]
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{oh}x{ow}). "
+                           "Output size is too small")
