@@ -355,5 +355,6 @@ def _tensor_is_shared(self):
     return is_shared(self)
 
 
+_tensor_share_memory_._returns_self = True  # keep_inplace_identity: already returns self
 Tensor.share_memory_ = _tensor_share_memory_
 Tensor.is_shared = _tensor_is_shared

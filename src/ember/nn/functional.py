@@ -218,7 +218,8 @@ def tanh(input):
 
 
 def logsigmoid(input):
-    return -softplus(-input)
+    fn = _native("logsigmoid")
+    return fn(input) if fn is not None else -softplus(-input)
 
 
 def softsign(input):
@@ -551,7 +552,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    softplus_neg = ember.relu(-input) + _log1p(ember.exp(-_abs(input)))  # log(1 + exp(-x))
+    # log(1 + exp(-x)) = -logsigmoid(x): one exact op, so the gradient at x == 0 is torch's (no relu/abs kink)
+    softplus_neg = -logsigmoid(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input + log_weight * softplus_neg

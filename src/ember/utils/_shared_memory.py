@@ -59,7 +59,7 @@ def _map_new(nbytes):
         raise RuntimeError("[ember.Tensor.share_memory_] expected a writable /dev/shm, got none on this system")
     name = f"ember_shm_{os.getpid()}_{secrets.token_hex(6)}"
     path = os.path.join(_shm.SHM_DIR, name)
-    size = max(nbytes, 1)
+    size = -(-max(nbytes, 1) // 64) * 64  # whole 64-byte lines: every dtype views the mapping evenly
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     try:
         os.ftruncate(fd, size)
@@ -76,8 +76,9 @@ def _wrap(mm, dtype_name, np_dtype, shape, strides, offset, size, name, creator=
     """A tensor over the mapping, its segment recorded; `creator` = (path, pid) unlinks the name when it dies."""
     import ember
     owner = np.ndarray((size,), np.uint8, buffer=mm)
-    arr = np.lib.stride_tricks.as_strided(owner[offset:].view(np_dtype), shape=shape, strides=strides) \
-        if shape else owner[offset:offset + np_dtype.itemsize].view(np_dtype).reshape(())
+    usable = (size - offset) // np_dtype.itemsize * np_dtype.itemsize
+    typed = owner[offset:offset + usable].view(np_dtype)
+    arr = np.lib.stride_tricks.as_strided(typed, shape=shape, strides=strides) if shape else typed[:1].reshape(())
     base = owner.ctypes.data
     with _lock:
         _segments[base] = (size, name)
