@@ -329,7 +329,7 @@ def test_functional_values_match_torch():
         lambda lib: F(lib).pairwise_distance(_t(lib)[0, 0], _t(lib)[0, 1], p=3),
         lambda lib: F(lib).softmax(_t(lib), dim=1, dtype=lib.float32),
     ]
-    for mode in ("bilinear", "nearest"):
+    for mode in ("bilinear", "nearest", "bicubic"):
         for pm in ("zeros", "border", "reflection"):
             for ac in (False, True):
                 cases.append(lambda lib, mode=mode, pm=pm, ac=ac: F(lib).grid_sample(
@@ -343,6 +343,25 @@ def test_functional_values_match_torch():
         soft = F(lib).gumbel_softmax(_t(lib)[0, 0], tau=0.5)
         return tuple(y.shape), y.sum(-1), sorted(set(np.unique(y.detach().numpy()).tolist())), soft.sum(-1)
     _same(gumbel)
+
+
+@pytest.mark.parametrize("mode", ["bicubic", "bilinear"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_gradients_match_torch(mode, padding_mode, align_corners):
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(size=(2, 3, 5, 6))
+    theta = np.array([[[0.9, 0.1, 0.05], [-0.2, 1.3, 0.0]], [[1.4, -0.3, 0.2], [0.5, 0.8, -0.4]]])
+    res = []
+    for lib in (ember, require_torch()):
+        x = lib.tensor(x0, requires_grad=True)
+        g = lib.nn.functional.affine_grid(lib.tensor(theta), [2, 3, 7, 4], align_corners=align_corners)
+        g = g.detach().requires_grad_(True)
+        o = lib.nn.functional.grid_sample(x, g, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+        (o * lib.tensor(np.random.default_rng(1).normal(size=tuple(o.shape)))).sum().backward()
+        res.append((o.detach().numpy(), x.grad.numpy(), g.grad.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def test_error_types_match_torch():
