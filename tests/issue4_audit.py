@@ -186,6 +186,13 @@ def rows():
                 t = getattr(tmod, n + "_with_indices")  # torch's is a boolean_dispatch(*args, **kwargs)
             yield f"{epath}.{n}", _cmp(e, t)
             # methods of optimizers / schedulers that users call
+            if epath == "ember.optim" and inspect.isclass(e):
+                for m in OPTIM_METHODS:
+                    em = getattr(e, m, None)
+                    yield f"{epath}.{n}.{m}", "MISSING" if em is None else _cmp(em, getattr(t, m))
+            if epath == "ember.utils.data" and n == "DataLoader":
+                for m in ("__iter__", "__len__"):
+                    yield f"{epath}.{n}.{m}", "ok (exists)" if hasattr(e, m) else "MISSING"
             if epath in ("ember.optim.lr_scheduler",) and inspect.isclass(e):
                 for m in ("step", "get_last_lr", "state_dict", "load_state_dict"):
                     if hasattr(t, m):

@@ -276,13 +276,16 @@ def test_rnn_initial_states_and_packed_match_torch():
             return m(ins[0], ins[1])
         _compare(em, tm, [x, h, _r(4, 2, 4, seed=5)] if name == "LSTM" else state, call)
 
-        def packed(m, ins):
+        def packed(m, ins, lengths=(5, 3), sort=True):
             lib = ember if isinstance(ins[0], ember.Tensor) else torch
-            pk = lib.nn.utils.rnn.pack_padded_sequence(ins[0], lib.tensor([5, 3]), enforce_sorted=True)
+            pk = lib.nn.utils.rnn.pack_padded_sequence(ins[0], lib.tensor(list(lengths)), enforce_sorted=sort)
             out, hid = m(pk)
             pad, lens = lib.nn.utils.rnn.pad_packed_sequence(out, total_length=6)
             return pad, hid
         _compare(em, tm, [x], packed)
+        em.zero_grad()
+        tm.zero_grad()
+        _compare(em, tm, [x], lambda m, ins: packed(m, ins, (2, 5), False))
 
 
 def test_mha_masks_and_weights_match_torch():
@@ -332,6 +335,15 @@ def test_embedding_bag_offsets_max_matches_torch():
                 lib = ember if isinstance(ins[0], ember.Tensor) else torch
                 return m(ins[0], lib.from_numpy(off.copy()))
             _compare(em, tm, [idx], call)
+    # per_sample_weights (mode='sum'): gradients reach the weights too
+    em, tm = _pair("EmbeddingBag", (7, 4), {"mode": "sum"})
+    idx = np.array([1, 3, 3, 5, 2, 2, 6, 0], dtype=np.int64)
+    psw = _r(8, seed=4)
+
+    def weighted(m, ins):
+        lib = ember if isinstance(ins[0], ember.Tensor) else torch
+        return m(ins[0], lib.from_numpy(np.array([0, 3, 3, 6])), per_sample_weights=ins[1])
+    _compare(em, tm, [idx, psw], weighted)
     # ties between different rows: the gradient goes to the first row of the bag, as torch
     em, tm = _pair("EmbeddingBag", (4, 2), {"mode": "max"})
     with ember.no_grad():
@@ -374,10 +386,14 @@ def test_default_initialisation_statistics_match_torch():
     cases = [("Linear", (400, 300)), ("Conv2d", (64, 32, 3)), ("ConvTranspose2d", (32, 16, 3)), ("Bilinear", (20, 30, 40)),
              ("Embedding", (500, 64)), ("LSTM", (64, 128)), ("GRU", (64, 128)), ("RNN", (64, 128)),
              ("MultiheadAttention", (64, 4)), ("PReLU", ()), ("LayerNorm", (64,)), ("BatchNorm2d", (16,)),
-             ("Conv1d", (16, 32, 5)), ("GroupNorm", (4, 16)), ("LSTMCell", (32, 64))]
+             ("Conv1d", (16, 32, 5)), ("GroupNorm", (4, 16)), ("LSTMCell", (32, 64)), ("GRUCell", (32, 64)),
+             ("RNNCell", (32, 64)), ("EmbeddingBag", (500, 64)), ("ConvTranspose1d", (16, 32, 5)),
+             ("TransformerEncoderLayer", (64, 4, 128)), ("TransformerDecoderLayer", (64, 4, 128)),
+             ("LSTM", (32, 64, 2, True, False, 0.0, True, 16)), ("BatchNorm1d", (16,))]
     for name, args in cases:
         torch.manual_seed(0)
         tm = getattr(torch.nn, name)(*args)
+        ember.manual_seed(0)  # deterministic: the statistics below are checked on one fixed draw
         em = getattr(enn, name)(*args)
         tp, ep = dict(tm.named_parameters()), dict(em.named_parameters())
         assert list(tp) == list(ep), name
@@ -391,5 +407,5 @@ def test_default_initialisation_statistics_match_torch():
                 assert np.abs(a).max() <= np.abs(b).max() * 1.5 + 1e-6, (name, k)
                 continue
             assert abs(a.max()) <= abs(b).max() * 1.05 + 1e-6 and abs(a.min()) <= abs(b).max() * 1.05 + 1e-6, (name, k)
-            np.testing.assert_allclose(a.std(), b.std(), rtol=0.1, err_msg=f"{name}.{k}")
+            np.testing.assert_allclose(a.std(), b.std(), rtol=max(0.1, 4 / np.sqrt(2 * b.size)), err_msg=f"{name}.{k}")
             np.testing.assert_allclose(a.mean(), b.mean(), atol=5 * b.std() / np.sqrt(b.size) + 1e-6, err_msg=f"{name}.{k}")
