@@ -88,6 +88,10 @@ def _child_queue(q, r):
     r.put("done")
 
 
+NO_SHM = pytest.mark.skipif(not os.access("/dev/shm", os.W_OK), reason="share_memory_ needs a writable /dev/shm")
+
+
+@NO_SHM
 def test_share_memory_in_place_and_flags():
     t = ember.arange(6.0).reshape(2, 3)
     assert not t.is_shared()
@@ -109,6 +113,7 @@ def test_share_memory_in_place_and_flags():
     assert tt.share_memory_() is tt and tt.is_shared()
 
 
+@NO_SHM
 def test_share_memory_seen_by_forked_and_spawned_processes():
     m = enn.Linear(3, 2)
     m.share_memory()
