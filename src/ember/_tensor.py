@@ -342,3 +342,19 @@ def keep_inplace_identity(tensor_cls):
         method = getattr(tensor_cls, name)
         if is_inplace and callable(method) and not getattr(method, "_returns_self", False):
             setattr(tensor_cls, name, _returning_self(method))
+
+
+# ---- shared memory (implemented in ember.utils._shared_memory over /dev/shm)
+def _tensor_share_memory_(self):
+    from ember.utils._shared_memory import share_memory_
+    return share_memory_(self)
+
+
+def _tensor_is_shared(self):
+    from ember.utils._shared_memory import is_shared
+    return is_shared(self)
+
+
+_tensor_share_memory_._returns_self = True  # keep_inplace_identity: already returns self
+Tensor.share_memory_ = _tensor_share_memory_
+Tensor.is_shared = _tensor_is_shared

@@ -755,7 +755,7 @@ def _is_zip(f):
     return magic == b"PK\x03\x04"
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved by ember.save or torch.save.
 
     weights_only=True (default) refuses every global but tensors, containers and primitives;

@@ -218,7 +218,8 @@ def tanh(input):
 
 
 def logsigmoid(input):
-    return -softplus(-input)
+    fn = _native("logsigmoid")
+    return fn(input) if fn is not None else -softplus(-input)
 
 
 def softsign(input):
@@ -534,6 +535,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if not bool(((input >= 0) & (input <= 1)).all()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
     # torch clamps the logs at -100 so that 0 and 1 inputs give finite losses
     log_x = _clamp_min(ember.log(input), -100.0)
     log_1mx = _clamp_min(ember.log(1 - input), -100.0)
@@ -549,7 +552,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_reduction(reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    softplus_neg = ember.relu(-input) + _log1p(ember.exp(-_abs(input)))  # log(1 + exp(-x))
+    # log(1 + exp(-x)) = -logsigmoid(x): one exact op, so the gradient at x == 0 is torch's (no relu/abs kink)
+    softplus_neg = -logsigmoid(input)
     if pos_weight is not None:
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input + log_weight * softplus_neg
@@ -741,10 +745,14 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
+    from ember.nn._functional.adaptive import check_pool2d_output
+    check_pool2d_output(input, kernel_size, stride, padding, dilation, ceil_mode)
     return _C._nn.max_pool2d_with_indices(input, kernel_size, stride if stride else None, padding, dilation, ceil_mode)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    from ember.nn._functional.adaptive import check_pool2d_output
+    check_pool2d_output(input, kernel_size, stride, padding, dilation, ceil_mode)
     out, idx = _C._nn.max_pool2d_with_indices(input, kernel_size, stride if stride else None, padding, dilation,
                                               ceil_mode)
     return (out, idx) if return_indices else out
@@ -752,6 +760,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     k, s = _single(kernel_size)[0], (_single(stride)[0] if stride else None)
+    from ember.nn._functional.adaptive import check_pool2d_output
+    check_pool2d_output(input.unsqueeze(-2), (1, k), (1, s or k), (0, _single(padding)[0]),
+                        (1, _single(dilation)[0]), ceil_mode)
     out, idx = _C._nn.max_pool2d_with_indices(input.unsqueeze(-2), (1, k), (1, s) if s else None,
                                               (0, _single(padding)[0]), (1, _single(dilation)[0]), ceil_mode)
     out = out.squeeze(-2)
@@ -760,12 +771,16 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
+    from ember.nn._functional.adaptive import check_pool2d_output
+    check_pool2d_output(input, kernel_size, stride, padding, 1, ceil_mode)
     return _C._nn.avg_pool2d(input, kernel_size, stride if stride else None, padding, ceil_mode, count_include_pad,
                              divisor_override)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     k, s = _single(kernel_size)[0], (_single(stride)[0] if stride else None)
+    from ember.nn._functional.adaptive import check_pool2d_output
+    check_pool2d_output(input.unsqueeze(-2), (1, k), (1, s or k), (0, _single(padding)[0]), 1, ceil_mode)
     return _C._nn.avg_pool2d(input.unsqueeze(-2), (1, k), (1, s) if s else None, (0, _single(padding)[0]), ceil_mode,
                              count_include_pad, None).squeeze(-2)
 
@@ -779,12 +794,14 @@ def adaptive_avg_pool1d(input, output_size):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    out, idx = _C._nn.adaptive_max_pool2d(input, output_size)
+    from ember.nn._functional.adaptive import adaptive_max_pool2d_any
+    out, idx = adaptive_max_pool2d_any(input, output_size)
     return (out, idx) if return_indices else out
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    out, idx = _C._nn.adaptive_max_pool2d(input.unsqueeze(-2), (1, _single(output_size)[0]))
+    from ember.nn._functional.adaptive import adaptive_max_pool2d_any
+    out, idx = adaptive_max_pool2d_any(input.unsqueeze(-2), (1, _single(output_size)[0]))
     return (out.squeeze(-2), idx.squeeze(-2)) if return_indices else out.squeeze(-2)
 
 

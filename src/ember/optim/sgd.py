@@ -31,7 +31,10 @@ class SGD(Optimizer):
         params = [p for p in group["params"] if p.grad is not None]
         if not params:
             return
-        bufs = [self.state[p].get("momentum_buffer") for p in params]
+        if group["momentum"] != 0:
+            bufs = [self.state[p].get("momentum_buffer") for p in params]
+        else:  # no state entry at all without momentum (torch's state_dict has none)
+            bufs = [None] * len(params)
         bufs = _sgd_update(params, [p.grad for p in params], bufs, lr=group["lr"], momentum=group["momentum"],
                            dampening=group["dampening"], weight_decay=group["weight_decay"],
                            nesterov=group["nesterov"], maximize=group.get("maximize", False))

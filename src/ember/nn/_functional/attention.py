@@ -14,9 +14,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     """softmax(query @ key.T * scale + mask) @ value, with dropout on the probabilities.
 
     attn_mask: bool (True = take part) or float (added to the scores), broadcastable to
-    [..., L, S]; is_causal: the top-left aligned lower-triangular mask (not with attn_mask).
+    [..., L, S]; is_causal: the top-left aligned lower-triangular mask (with an attn_mask too, both
+    apply, as torch 2.13's math path).
     enable_gqa: key/value may have fewer heads than query (dim -3), shared by groups of heads.
     """
+    if is_causal and attn_mask is not None:
+        causal = ember.ones(query.size(-2), key.size(-2), dtype=ember.bool, device=query.device).tril()
+        if attn_mask.dtype == ember.bool:
+            attn_mask = attn_mask & causal
+        else:
+            attn_mask = attn_mask.masked_fill(~causal, float("-inf"))
+        is_causal = False
     return _C._nn.scaled_dot_product_attention(query, key, value, attn_mask, float(dropout_p), bool(is_causal),
                                                None if scale is None else float(scale), bool(enable_gqa))
 

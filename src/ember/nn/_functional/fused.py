@@ -114,16 +114,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     idx = flat.detach().cpu().numpy().astype(np.int64)
     keep = idx != pad if pad >= 0 else np.ones(idx.shape, dtype=bool)
     nbags, dim = len(starts), weight.size(1)
-    if mode == "max":
-        rows = []
-        for s, e in zip(starts.tolist(), ends.tolist()):
-            sel = np.nonzero(keep[s:e])[0] + s
-            if sel.size == 0:
-                rows.append(ember.zeros([dim], dtype=weight.dtype))
-            else:
-                rows.append(emb[ember.tensor(sel)].amax(0))
-        return ember.stack(rows) if rows else ember.zeros([0, dim], dtype=weight.dtype)
     bag_of = np.repeat(np.arange(nbags, dtype=np.int64), ends - starts)
+    if mode == "max":
+        return _bag_max(emb, bag_of, keep, nbags, dim)
     scale = keep.astype(np.float64)
     if mode == "mean":
         cs = np.concatenate([[0], np.cumsum(keep.astype(np.int64))])
@@ -134,6 +127,26 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         rows = rows * per_sample_weights.unsqueeze(1)
     out = ember.zeros([nbags, dim], dtype=weight.dtype)
     return ember.index_add(out, 0, ember.tensor(bag_of), rows)
+
+
+def _bag_max(emb, bag_of, keep, nbags, dim):
+    """Per-bag, per-column max of the kept rows of emb [n, D], vectorised: the max values by
+    scatter_reduce('amax'), the first row reaching it by scatter_reduce('amin') over row positions,
+    then one gather, so the gradient goes to that row only (torch's max_indices); empty bags are 0."""
+    sel = np.nonzero(keep)[0]
+    k = int(sel.size)
+    rows = emb if k == emb.size(0) else emb[ember.tensor(sel)]
+    dev = emb.device
+    bags = ember.tensor(bag_of[sel], device=dev).unsqueeze(1).expand(k, dim)
+    with ember.no_grad():
+        vals = rows.detach()
+        mx = ember.zeros([nbags, dim], dtype=emb.dtype, device=dev).scatter_reduce(0, bags, vals, "amax",
+                                                                                   include_self=False)
+        pos = ember.arange(k, device=dev).unsqueeze(1).expand(k, dim)
+        pos = ember.where(vals == ember.gather(mx, 0, bags), pos, ember.full_like(pos, k))
+        first = ember.full([nbags, dim], k, dtype=ember.int64, device=dev).scatter_reduce(0, bags, pos, "amin")
+    padded = ember.cat([rows, ember.zeros([1, dim], dtype=emb.dtype, device=dev)])
+    return ember.gather(padded, 0, first)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

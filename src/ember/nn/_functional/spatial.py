@@ -162,6 +162,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                       "Please specify align_corners=True if the old behavior is desired. "
                       "See the documentation of grid_sample for details.", stacklevel=2)
         align_corners = False
+    if mode == "bicubic":
+        from ember.nn._functional.grid_bicubic import grid_sample_bicubic
+        return grid_sample_bicubic(input, grid, padding_mode, bool(align_corners))
     return _C._nn.grid_sampler(input, grid, mode_enum, padding_mode_enum, bool(align_corners))
 
 

@@ -118,8 +118,9 @@ class LayerNorm(Module):
         kw = _kw(device, dtype)
         if elementwise_affine:
             self.weight = Parameter(ember.ones(*self.normalized_shape, **kw))
-            self.bias = Parameter(ember.zeros(*self.normalized_shape, **kw)) if bias else None
-            if not bias:
+            if bias:
+                self.bias = Parameter(ember.zeros(*self.normalized_shape, **kw))
+            else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
@@ -136,7 +137,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError("num_channels must be divisible by num_groups")
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self._has_bias = bias
         kw = _kw(device, dtype)

@@ -67,6 +67,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale the gradients in place so that their total norm is at most max_norm; returns the total norm."""
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)  # a generator is read once
     grads, _ = _grads(parameters)
     if not grads:
         return ember.tensor(0.0)

@@ -4,6 +4,7 @@ import math
 import warnings
 from itertools import accumulate
 
+from ember.random import default_generator
 from ember.utils.data._utils import torch_rng
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
@@ -149,8 +150,10 @@ class Subset(Dataset):
         return len(self.indices)
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(dataset, lengths, generator=default_generator):
     """Split into non-overlapping Subsets of the given lengths (or fractions summing to 1)."""
+    if generator is default_generator:
+        generator = None  # the global stream (follows ember.manual_seed)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         subset_lengths = []
         for i, frac in enumerate(lengths):

@@ -1,6 +1,7 @@
 """Samplers. RandomSampler and SubsetRandomSampler draw from an emulation of torch's mt19937 stream
-(_utils/torch_rng.py), so for the same seed they give torch's order; WeightedRandomSampler draws from
-NumPy (ember.utils._random), deterministic per seed but not torch's multinomial order."""
+(_utils/torch_rng.py), so for the same seed they give torch's order; so does WeightedRandomSampler with
+replacement (torch's multinomial). Without replacement (and for num_samples=1) it draws from NumPy
+(ember.utils._random): deterministic per seed but not torch's order (torch uses exponential_ there)."""
 from ember import _C
 from ember.utils import _random
 from ember.utils.data._utils import torch_rng
@@ -10,9 +11,6 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 class Sampler:
-    def __init__(self, data_source=None):
-        pass
-
     def __iter__(self):
         raise NotImplementedError
 
@@ -98,6 +96,9 @@ class WeightedRandomSampler(Sampler):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not self.replacement and self.num_samples > (w > 0).sum():
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        if self.replacement and self.num_samples > 1:  # torch's own draw: the same indices for the same seed
+            yield from torch_rng.multinomial_replacement(torch_rng.engine(self.generator), w, self.num_samples)
+            return
         rng = _random.numpy_generator(self.generator)
         yield from rng.choice(len(w), size=self.num_samples, replace=self.replacement, p=w / w.sum()).tolist()
 

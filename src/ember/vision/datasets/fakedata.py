@@ -16,11 +16,17 @@ class FakeData(VisionDataset):
         return self.size
 
     def __getitem__(self, index):
-        if index >= len(self):
+        if index >= len(self) or index < -len(self):
             raise IndexError(f"{type(self).__name__} index out of range")
+        index = index % len(self)
         rng = np.random.default_rng(index + self.random_offset)
         img = (rng.random(self.image_size) * 255).astype(np.uint8).transpose(1, 2, 0)  # HWC like a PIL image
         if img.shape[2] == 1:
             img = img[:, :, 0]
         target = int(rng.integers(0, self.num_classes))
+        try:  # a PIL image, as torchvision's FakeData returns
+            from PIL import Image
+            img = Image.fromarray(img)
+        except ImportError:
+            pass  # without Pillow the image is an HxW(xC) uint8 array; ToTensor accepts both
         return self._apply(img, target)

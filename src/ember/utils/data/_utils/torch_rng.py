@@ -91,3 +91,16 @@ def randperm(bg, n):
         j = zi + i
         r[i], r[j] = r[j], r[i]
     return r
+
+
+def multinomial_replacement(bg, weights, n):
+    """torch.multinomial(weights (float64, 1-D), n, replacement=True, generator=...) on CPU, n > 1:
+    the normalised cumulative sum (last bucket forced to 1), one 53-bit uniform double per sample
+    from random64(), and the first bucket whose cumulative value is >= it."""
+    cum = np.cumsum(np.asarray(weights, dtype=np.float64))
+    cum = cum / cum[-1]
+    cum[-1] = 1.0
+    raw = bg.random_raw(2 * n).reshape(n, 2)
+    r64 = (raw[:, 0] << np.uint64(32)) | raw[:, 1]
+    u = (r64 & np.uint64((1 << 53) - 1)).astype(np.float64) * (2.0 ** -53)
+    return np.searchsorted(cum, u, side="left").tolist()
