@@ -33,12 +33,14 @@ def _load_backend():
         from ember import _cuda
     except ImportError:
         return None
+    if _cuda.device_count() <= 0:  # never raises: no driver or no device reads as 0
+        return None
     try:
-        if _cuda.device_count() <= 0:
-            return None
         from ember import _C
         _cuda._register(_C._backend_api)
-    except Exception:  # noqa: BLE001  (a broken driver reads as "no GPU", as torch's is_available)
+    except Exception as e:  # noqa: BLE001  (e.g. a stale _cuda built against another core)
+        import warnings
+        warnings.warn(f"ember.cuda: the CUDA backend (ember._cuda) failed to register: {e}", RuntimeWarning)
         return None
     _backend = _cuda
     import ember.backends
