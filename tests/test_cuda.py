@@ -248,6 +248,24 @@ def test_integer_and_bool_reductions():
     _close(b.cuda().sum(), b.sum())
 
 
+# ---- softmax -------------------------------------------------------------------------------------------
+@cuda_only
+@pytest.mark.parametrize("shape,dim", [((8, 1000), 1), ((8, 1000), 0), ((4, 5, 6), 1), ((3, 7), -1)])
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_forward_backward(shape, dim, log):
+    fn = ember.log_softmax if log else ember.softmax
+    x = _rand(*shape, dtype=np.float64).requires_grad_()
+    xg = x.detach().cuda().requires_grad_()
+    y, yg = fn(x, dim), fn(xg, dim)
+    _close(yg, y, rtol=1e-10, atol=1e-12)
+    g = _rand(*shape, dtype=np.float64)
+    y.backward(g)
+    yg.backward(g.cuda())
+    _close(xg.grad, x.grad, rtol=1e-10, atol=1e-12)
+    row = ember.tensor([[0.0, float("-inf"), 1.0], [float("-inf")] * 3])
+    _close(fn(row.cuda(), 1), fn(row, 1))
+
+
 # ---- matmul --------------------------------------------------------------------------------------------
 @cuda_only
 @pytest.mark.parametrize("m,k,n", [(1, 1, 1), (17, 33, 9), (128, 64, 256), (1, 100, 1)])

@@ -30,6 +30,10 @@ void min_kernel(const ReduceArgs& a);
 void any_kernel(const ReduceArgs& a);
 void all_kernel(const ReduceArgs& a);
 
+// ---- softmax.cu (contiguous; DimArgs as the CPU's)
+void softmax_kernel(const DimArgs& a);
+void softmax_backward_kernel(const DimArgs& a);
+
 // ---- gemm.cpp (cuBLAS)
 void gemm_kernel(const GemmArgs& a);
 void set_allow_tf32(bool allow);

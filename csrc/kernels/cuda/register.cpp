@@ -38,6 +38,8 @@ void register_backend(const BackendApi& api) {
   s.min->set(CUDA, &min_kernel);
   s.any->set(CUDA, &any_kernel);
   s.all->set(CUDA, &all_kernel);
+  s.softmax->set(CUDA, &softmax_kernel);
+  s.softmax_backward->set(CUDA, &softmax_backward_kernel);
   // ---- linalg
   s.gemm->set(CUDA, &gemm_kernel);
 

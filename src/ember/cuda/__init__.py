@@ -220,7 +220,6 @@ class Stream:
     def __init__(self, device=None, priority=0, _handle=None, _device_index=None):
         b = _lazy_init()
         self.device_index = _index(device) if _device_index is None else _device_index
-        self._owned = _handle is None
         self.cuda_stream = b._stream_create(self.device_index, priority) if _handle is None else _handle
 
     @property
@@ -254,10 +253,8 @@ class Stream:
     def __repr__(self):
         return f"<ember.cuda.Stream device=cuda:{self.device_index} cuda_stream={self.cuda_stream:#x}>"
 
-    def __del__(self):
-        if getattr(self, "_owned", False) and _backend is not None:
-            # Destroyed lazily by the driver once its queued work finishes.
-            _backend._stream_destroy(self.cuda_stream)
+    # Streams are never destroyed (as PyTorch pools them): the caching allocator keys free blocks by
+    # stream, and a destroyed stream's handle could come back for a new stream while old work runs.
 
 
 class Event:
