@@ -1,4 +1,6 @@
 // copy_, fill_, clone, contiguous, to(dtype/device), detach.
+#include "core/device_hooks.h"
+#include "ops/copy_device.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -32,11 +34,26 @@ struct ToCopyBackward0 : Node {
 };
 }  // namespace
 
+// Bytes of contiguous `src` into contiguous `dst` of the same dtype and numel on another device.
+static void copy_across_devices(const Tensor& dst, const Tensor& src, bool non_blocking) {
+  DeviceType backend = dst.device().is_cpu() ? src.device().type : dst.device().type;
+  const DeviceHooks& h = require_device_hooks(backend, "copy_");
+  h.copy_bytes(dst.data_ptr(), dst.device(), src.data_ptr(), src.device(), size_t(src.numel()) * src.itemsize(),
+               non_blocking);
+}
+
 // Writes src into dst's memory (broadcast, any dtype). No autograd, no version bump.
-static void copy_raw(const Tensor& dst, const Tensor& src) {
-  EMBER_CHECK(dst.device() == src.device(), NotImplemented, "[ember.copy_] cross-device copy ", src.device().str(),
-              " -> ", dst.device().str(), " needs the CUDA backend");
+static void copy_raw(const Tensor& dst, const Tensor& src, bool non_blocking = false) {
   if (dst.numel() == 0) return;
+  if (dst.device() != src.device()) {
+    // Across devices: bytes straight into dst when it is a contiguous image of src, else through a
+    // contiguous staging copy on dst's device, then the same-device (strided, casting) copy.
+    if (dst.is_contiguous() && src.is_contiguous() && dst.dtype() == src.dtype() && dst.sizes() == src.sizes())
+      return copy_across_devices(dst, src, non_blocking);
+    Tensor staged = empty(src.sizes(), TensorOptions(src.dtype()).device(dst.device()));
+    copy_across_devices(staged, contiguous(src.detach()), false);
+    return copy_raw(dst, staged);
+  }
   BroadcastView s(src, dst.sizes());
   ElementwiseArgs args;
   args.out = View(dst);
@@ -45,7 +62,9 @@ static void copy_raw(const Tensor& dst, const Tensor& src) {
   copy_stub.get(dst.device().type, dst.dtype())(args);
 }
 
-Tensor& copy_(Tensor& self, const Tensor& src) {
+Tensor& copy_(Tensor& self, const Tensor& src) { return copy_(self, src, false); }
+
+Tensor& copy_(Tensor& self, const Tensor& src, bool non_blocking) {
   broadcast_shapes(self.sizes(), src.sizes(), "copy_");
   EMBER_CHECK(broadcast_shapes(self.sizes(), src.sizes(), "copy_") == self.sizes(), Runtime,
               "[ember.copy_] output with shape ", shape_str(self.sizes()), " doesn't match the broadcast shape ",
@@ -53,7 +72,7 @@ Tensor& copy_(Tensor& self, const Tensor& src) {
   check_inplace(self, "copy_");
   auto node = make_grad_node<CopyBackwards>(self, src);
   if (self.is_same(src)) return self;
-  copy_raw(self, src);
+  copy_raw(self, src, non_blocking);
   self.bump_version();
   if (node) {
     node->src_dtype = src.dtype();
@@ -106,11 +125,48 @@ Tensor to_dtype(const Tensor& t, Dtype dtype, bool copy) {
   return out;
 }
 
-Tensor to_device(const Tensor& t, Device device, bool copy) {
+Tensor to_device(const Tensor& t, Device device, bool copy) { return to_device(t, device, copy, false); }
+
+Tensor to_device(const Tensor& t, Device device, bool copy, bool non_blocking) {
   if (t.device() == device && !copy) return t;
   if (t.device() == device) return clone(t);
-  EMBER_FAIL(Runtime, "[ember.to] Torch not compiled with CUDA enabled: cannot move a tensor from ",
-             t.device().str(), " to ", device.str(), " (this ember build has no CUDA backend)");
+  // Across devices: a contiguous copy of t on its own device, then its bytes (ToCopyBackward0 moves
+  // the gradient back).
+  Tensor src = contiguous(t.detach());
+  Tensor out = empty(t.sizes(), TensorOptions(t.dtype()).device(device));
+  if (out.numel() > 0) copy_across_devices(out, src, non_blocking);
+  if (is_floating_point(t.dtype()))
+    if (auto node = make_grad_node<ToCopyBackward0>(t)) {
+      node->src_dtype = t.dtype();
+      node->src_device = t.device();
+      set_history(out, node);
+    }
+  return out;
+}
+
+// pin_memory: a copy of a CPU tensor in page-locked memory from the device backend's host allocator.
+Tensor pin_memory(const Tensor& t) {
+  EMBER_CHECK(t.device().is_cpu(), Runtime, "[ember.pin_memory] cannot pin '", t.device().str(),
+              "' memory: only dense CPU tensors can be pinned");
+  const DeviceHooks* h = device_hooks(DeviceType::CUDA);
+  EMBER_CHECK(h && h->pinned_allocator, Runtime,
+              "[ember.pin_memory] Cannot access accelerator device when none is available.");
+  if (is_pinned(t)) return t;
+  auto storage = std::make_shared<Storage>();
+  storage->allocator = h->pinned_allocator;
+  storage->nbytes = size_t(t.numel()) * t.itemsize();
+  storage->data = storage->allocator->allocate(storage->nbytes);
+  storage->device = Device();
+  Tensor out(std::make_shared<TensorImpl>(storage, 0, t.sizes(), contiguous_strides(t.sizes()), t.dtype()));
+  if (out.numel() > 0) copy_raw(out, t);
+  if (auto node = make_grad_node<CloneBackward0>(t)) set_history(out, node);
+  return out;
+}
+
+bool is_pinned(const Tensor& t) {
+  if (!t.device().is_cpu()) return false;
+  const DeviceHooks* h = device_hooks(DeviceType::CUDA);
+  return h && h->is_pinned && t.impl()->storage_->data && h->is_pinned(t.impl()->storage_->data);
 }
 
 Tensor detach(const Tensor& t) {

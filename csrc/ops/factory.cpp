@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/device_hooks.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -23,6 +24,11 @@ size_t checked_nbytes(const Shape& shape, Dtype dtype, const char* op) {
   return size_t(n);
 }
 
+// CPU: the caching allocator; another device: its backend (core/device_hooks.h), one compare here.
+std::shared_ptr<Storage> allocate_storage(size_t nbytes, Device device) {
+  return device.is_cpu() ? Storage::allocate(nbytes, device) : allocate_device_storage(nbytes, device);
+}
+
 Tensor finish(Tensor t, const TensorOptions& o) {
   if (o.requires_grad_) t.requires_grad_(true);
   return t;
@@ -34,7 +40,7 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   check_shape(shape, "empty");
   Dtype dtype = options.dtype_or_default();
   size_t nbytes = checked_nbytes(shape, dtype, "empty");
-  auto storage = Storage::allocate(nbytes, options.device_);
+  auto storage = allocate_storage(nbytes, options.device_);
   return finish(Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, shape, contiguous_strides(shape), dtype)),
                 options);
 }
@@ -51,7 +57,7 @@ Tensor empty_strided(const Shape& shape, const Strides& strides, TensorOptions o
     extent += (shape[i] - 1) * strides[i];
   }
   size_t nbytes = empty_tensor ? 0 : checked_nbytes({extent}, dtype, "empty_strided");
-  auto storage = Storage::allocate(nbytes, options.device_);
+  auto storage = allocate_storage(nbytes, options.device_);
   return finish(Tensor(std::make_shared<TensorImpl>(std::move(storage), 0, shape, strides, dtype)), options);
 }
 

@@ -15,8 +15,9 @@ void check_matmul_operands(const char* op, const Tensor& a, const Tensor& b) {
 // allowed); beta == 0: C is not read.
 void run_gemm(const Tensor& a, const Tensor& b, const Tensor& c, double alpha = 1, double beta = 0) {
   if (c.numel() == 0) return;
-  // 16-bit floats compute through float32.
-  if (a.dtype() == Dtype::Float16 || a.dtype() == Dtype::BFloat16) {
+  // 16-bit floats compute through float32 on the CPU (the CUDA kernel takes them as they are: cuBLAS
+  // GemmEx on tensor cores with float accumulation).
+  if ((a.dtype() == Dtype::Float16 || a.dtype() == Dtype::BFloat16) && c.device().is_cpu()) {
     autograd::NoGradGuard guard;
     Tensor a32 = to_dtype(a.detach(), Dtype::Float32), b32 = to_dtype(b.detach(), Dtype::Float32);
     Tensor c32 = beta != 0 ? to_dtype(c.detach(), Dtype::Float32, /*copy=*/true)

@@ -1,10 +1,12 @@
 // Bindings: copy_, fill_, zero_, clone, contiguous.
+#include "ops/copy_device.h"
 #include "python/common.h"
 
 namespace ember::python {
 
 void bind_copy(py::module_& m, TensorClass& cls) {
-  cls.def("copy_", [](Tensor& self, const Tensor& src, bool) { return copy_(self, src); }, py::arg("src"),
+  cls.def("copy_", [](Tensor& self, const Tensor& src, bool non_blocking) { return copy_(self, src, non_blocking); },
+          py::arg("src"),
           py::arg("non_blocking") = false)
       .def("fill_", [](Tensor& self, py::handle v) {
             if (py::isinstance<Tensor>(v)) {

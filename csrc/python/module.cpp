@@ -2,6 +2,7 @@
 #include "python/common.h"
 
 namespace ember::python {
+void bind_cuda(py::module_& m, TensorClass& cls);  // python/cuda.cpp: backend API capsule, pin_memory
 namespace {
 void translate_errors(std::exception_ptr p) {
   try {
@@ -56,4 +57,5 @@ PYBIND11_MODULE(_C, m) {
   bind_fused(m);
   bind_autograd(m, cls);
   bind_serialize(m, cls);
+  bind_cuda(m, cls);
 }

@@ -1,5 +1,6 @@
 // The Tensor class: construction, metadata properties, autograd attributes, conversions between
 // dtypes/devices, and the Python protocol methods (len, iter, bool, float, int, hash).
+#include "ops/copy_device.h"
 #include "python/common.h"
 
 namespace ember::python {
@@ -12,7 +13,7 @@ namespace {
 Tensor tensor_to(const Tensor& self, py::args args, py::kwargs kwargs) {
   std::optional<Dtype> dtype;
   std::optional<Device> device;
-  bool copy = false;
+  bool copy = false, non_blocking = false;
   for (py::handle a : args) {
     if (py::isinstance<Tensor>(a)) {
       const Tensor& o = a.cast<const Tensor&>();
@@ -23,7 +24,7 @@ Tensor tensor_to(const Tensor& self, py::args args, py::kwargs kwargs) {
     } else if (a.is_none()) {
       continue;
     } else if (py::isinstance<py::bool_>(a)) {
-      continue;  // non_blocking passed positionally
+      non_blocking = a.cast<bool>();  // non_blocking passed positionally
     } else {
       device = device_from_py(a);
     }
@@ -31,8 +32,9 @@ Tensor tensor_to(const Tensor& self, py::args args, py::kwargs kwargs) {
   if (kwargs.contains("dtype") && !kwargs["dtype"].is_none()) dtype = kwargs["dtype"].cast<Dtype>();
   if (kwargs.contains("device") && !kwargs["device"].is_none()) device = device_from_py(kwargs["device"]);
   if (kwargs.contains("copy")) copy = kwargs["copy"].cast<bool>();
+  if (kwargs.contains("non_blocking")) non_blocking = kwargs["non_blocking"].cast<bool>();
   Tensor r = self;
-  if (device && *device != r.device()) r = to_device(r, *device);
+  if (device && *device != r.device()) r = to_device(r, *device, false, non_blocking);
   else if (copy && !dtype) r = clone(r);
   if (dtype && (*dtype != r.dtype() || (copy && r.is_same(self)))) r = to_dtype(r, *dtype, copy);
   return r;
@@ -137,8 +139,10 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
   // ---- conversions
   cls.def("to", &tensor_to)
       .def("cpu", [](const Tensor& t) { return to_device(t, Device()); })
-      .def("cuda", [](const Tensor& t, py::object device, bool) {
-            return to_device(t, device.is_none() ? Device(DeviceType::CUDA, 0) : device_from_py(device));
+      .def("cuda", [](const Tensor& t, py::object device, bool non_blocking) {
+            // No index: the current device (Storage::allocate_device resolves it).
+            Device d = device.is_none() ? Device(DeviceType::CUDA) : device_from_py(device);
+            return to_device(t, d, false, non_blocking);
           }, py::arg("device") = py::none(), py::arg("non_blocking") = false)
       .def("type", [](const Tensor& t, py::object dtype) -> py::object {
             if (dtype.is_none()) {

@@ -20,6 +20,24 @@ mps = _flags("mps", is_available=lambda: False, is_built=lambda: False)
 mkldnn = _flags("mkldnn", enabled=True, is_available=lambda: False)
 openmp = _flags("openmp", is_available=lambda: False)
 cpu = _flags("cpu", get_cpu_capability=lambda: {"avx512": "AVX512", "avx2": "AVX2"}.get(ember._C._cpu_isa(), "DEFAULT"))
-cuda = _flags("cuda", is_built=lambda: ember.cuda.is_available(),
-              matmul=types.SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True,
-                                           allow_bf16_reduced_precision_reduction=True))
+class _CudaMatmulFlags:
+    """ember.backends.cuda.matmul: allow_tf32 is passed on to the CUDA backend's cuBLAS calls."""
+
+    def __init__(self):
+        self._allow_tf32 = False
+        self.allow_fp16_reduced_precision_reduction = True
+        self.allow_bf16_reduced_precision_reduction = True
+
+    @property
+    def allow_tf32(self):
+        return self._allow_tf32
+
+    @allow_tf32.setter
+    def allow_tf32(self, value):
+        self._allow_tf32 = bool(value)
+        backend = ember.cuda._backend
+        if backend is not None:
+            backend._set_allow_tf32(self._allow_tf32)
+
+
+cuda = _flags("cuda", is_built=lambda: ember.cuda.is_available(), matmul=_CudaMatmulFlags())
