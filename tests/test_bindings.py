@@ -182,6 +182,8 @@ KEYWORDS = [
     lambda lib, x: lib.max(x, other=x.flip(0)), lambda lib, x: x.min(x.flip(1)), lambda lib, x: lib.max(x, x.t().t() * 0),
     lambda lib, x: lib.einsum(x, [0, 1], x, [2, 1], [0, 2]), lambda lib, x: lib.einsum(x, [0, 1], x, [0, 1]),
     lambda lib, x: lib.einsum(x[None], [Ellipsis, 1], [Ellipsis]),
+    lambda lib, x: x.view(dtype=lib.int32), lambda lib, x: x[:1].expand_as(other=x), lambda lib, x: x.view_as(other=x.t()),
+    lambda lib, x: x.reshape_as(other=x.t()), lambda lib, x: x.type_as(other=lib.ones(1, dtype=lib.float64)),
     lambda lib, x: lib.detach(x), lambda lib, x: lib.nn.functional.one_hot(input=lib.tensor([0, 2]), num_classes=3),
 ]
 

@@ -76,15 +76,19 @@ void bind_shape(py::module_& m, TensorClass& cls) {
       })
       .def("view", [](const Tensor& x, py::handle size) { return view(x, shape_from_sequence(size, "view")); },
            py::arg("size"))  // keyword form: view(size=...)
-      .def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); })
+      .def("view", [](const Tensor& x, Dtype d) {  // keyword form: view(dtype=...)
+            EMBER_CHECK(itemsize(d) == x.itemsize(), Runtime, "[ember.view] viewing as a dtype of another size is not supported");
+            return Tensor(std::make_shared<TensorImpl>(x.impl()->storage_, x.storage_offset(), x.sizes(), x.strides(), d));
+          }, py::arg("dtype"))
+      .def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); }, py::arg("other"))
       .def("reshape", [](const Tensor& x, py::args shape) { return reshape(x, shape_from_args(shape, "reshape")); })
       .def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, shape_from_sequence(shape, "reshape")); },
            py::arg("shape"))
-      .def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); })
+      .def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); }, py::arg("other"))
       .def("expand", [](const Tensor& x, py::args shape) { return expand(x, shape_from_args(shape, "expand")); })
       .def("expand", [](const Tensor& x, py::handle size, bool) { return expand(x, shape_from_sequence(size, "expand")); },
            py::arg("size"), py::arg("implicit") = false)
-      .def("expand_as", [](const Tensor& x, const Tensor& o) { return expand(x, o.sizes()); })
+      .def("expand_as", [](const Tensor& x, const Tensor& o) { return expand(x, o.sizes()); }, py::arg("other"))
       .def("permute", [](const Tensor& x, py::args dims) { return permute(x, shape_from_args(dims, "permute")); })
       .def("permute", [](const Tensor& x, py::handle dims) { return permute(x, shape_from_sequence(dims, "permute")); },
            py::arg("dims"))

@@ -144,7 +144,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
             }
             return py::cast(to_dtype(t, dtype.cast<Dtype>()));
           }, py::arg("dtype") = py::none())
-      .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o.dtype()); })
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o.dtype()); }, py::arg("other"))
       .def("float", [](const Tensor& t) { return to_dtype(t, Dtype::Float32); })
       .def("double", [](const Tensor& t) { return to_dtype(t, Dtype::Float64); })
       .def("half", [](const Tensor& t) { return to_dtype(t, Dtype::Float16); })
