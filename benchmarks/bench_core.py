@@ -16,6 +16,8 @@ def tiny_overhead(threads):
     b = rng.standard_normal((4, 4)).astype(np.float32)
     ea, eb, ta, tb = ember.from_numpy(a.copy()), ember.from_numpy(b.copy()), torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
     ew, tw = ember.from_numpy(b.copy()).requires_grad_(), torch.from_numpy(b.copy()).requires_grad_()
+    ec, tc = ember.from_numpy(b.copy()), torch.from_numpy(b.copy())
+    eg, tg = ew * 2, tw * 2
 
     def fb(lib_x, lib_w):
         def step():
@@ -29,6 +31,10 @@ def tiny_overhead(threads):
              ("sum (4x4)", lambda: ea.sum(), lambda: ta.sum()),
              ("a + 1.0", lambda: ea + 1.0, lambda: ta + 1.0),
              ("view", lambda: ea.view(16), lambda: ta.view(16)),
+             ("a.add_(b) (4x4)", lambda: ea.add_(eb), lambda: ta.add_(tb)),
+             ("p.zero_() (4x4)", lambda: ec.zero_(), lambda: tc.zero_()),
+             ("a.to(float32) (no-op)", lambda: ea.to(ember.float32), lambda: ta.to(torch.float32)),
+             ("grad_fn", lambda: eg.grad_fn, lambda: tg.grad_fn),
              ("tiny fwd+bwd (mm,relu,sum)", fb(ea, ew), fb(ta, tw))]
     rows = []
     for name, fe, ft in cases:

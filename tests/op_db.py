@@ -639,3 +639,25 @@ OPS += [
     OpInfo("channel_shuffle", lambda lib, a, **k: lib.nn.functional.channel_shuffle(a, **k),
            [S((2, 6, 3, 4), groups=3), S((1, 4, 5), groups=2)]),
 ]
+
+# ---- core audit (issue 2): forms the audit (tests/audit_issue2.py) found without a row
+OPS += [
+    OpInfo("bitwise_left_shift", lambda lib, a, b: lib.bitwise_left_shift(a, b), BINARY_SHAPES,
+           ("int64", "int32", "int16", "uint8"), low=0, high=7, differentiable=False),
+    OpInfo("bitwise_right_shift", lambda lib, a, b: lib.bitwise_right_shift(a, b), BINARY_SHAPES,
+           ("int64", "int32", "int16", "int8"), low=0, high=50, differentiable=False),
+    OpInfo("bitwise_left_shift_scalar", lambda lib, a: a.bitwise_left_shift(3), UNARY_SHAPES, ("int64", "int32"),
+           low=-50, high=50, differentiable=False),
+    OpInfo("cumsum_inplace", lambda lib, a: a.clone().cumsum_(-1), UNARY_SHAPES[:1] + UNARY_SHAPES[2:], FLOAT),
+    OpInfo("cumprod_inplace", lambda lib, a: a.clone().cumprod_(0), UNARY_SHAPES[:1] + UNARY_SHAPES[2:], FLOAT),
+    OpInfo("addmm_inplace", lambda lib, c, a, b: c.clone().addmm_(a, b, beta=0.5, alpha=1.5),
+           [S((3, 5), (3, 4), (4, 5))], FLOAT),
+    OpInfo("baddbmm_inplace", lambda lib, c, a, b: c.clone().baddbmm_(a, b, alpha=0.5), [S((2, 3, 5), (2, 3, 4), (2, 4, 5))],
+           FLOAT),
+    OpInfo("max_other", lambda lib, a, b: lib.max(a, other=b), BINARY_SHAPES, FLOAT + ("int64",)),
+    OpInfo("min_binary", lambda lib, a, b: a.min(b), BINARY_SHAPES, FLOAT + ("int64",)),
+    OpInfo("einsum_sublist", lambda lib, a, b: lib.einsum(a, [0, 1], b, [1, 2], [0, 2]), [S((3, 4), (4, 5))], FLOAT),
+    OpInfo("t_inplace", lambda lib, a: (a * 1).t_(), [S((3, 4))], FLOAT),
+    OpInfo("transpose_unsqueeze_inplace", lambda lib, a: (a * 1).transpose_(0, 2).unsqueeze_(1), [S((2, 3, 4))], FLOAT),
+    OpInfo("squeeze_inplace", lambda lib, a: (a * 1).squeeze_(1), [S((3, 1, 4))], FLOAT),
+]

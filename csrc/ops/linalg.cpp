@@ -366,7 +366,7 @@ static Tensor diagonal_keep(const Tensor& t, int64_t d1, int64_t d2) {
   Shape mask_shape(size_t(t.dim()), 1);
   mask_shape[size_t(d1)] = mask_shape[size_t(d2)] = n;
   Tensor mask = reshape(eye(n, n, TensorOptions(t.dtype()).device(t.device())), mask_shape);
-  return sum(mul(t, mask), {d2});
+  return sum(mul(t, mask), {d2}, false, t.dtype());  // a diagonal keeps the dtype (torch: 'ii->i' on int32 is int32)
 }
 
 Tensor trace(const Tensor& a) {

@@ -1,6 +1,7 @@
 // Bindings: backward / grad, grad mode, tensor hooks, graph nodes (Tensor.grad_fn), and the bridge
 // that makes ember.autograd.Function subclasses nodes of the C++ graph (PyFunctionNode).
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "autograd/engine.h"
@@ -9,6 +10,43 @@
 #include "python/common.h"
 
 namespace ember::python {
+namespace {
+
+// grad_fn objects: each node name gets its own Python subclass of Node (created once, cached) so that
+// type(t.grad_fn).__name__ is 'AddBackward0' as in torch; __slots__ = () adds no attributes.
+PyObject* g_node_type = nullptr;
+
+PyObject* node_subclass(const std::string& name) {
+  static auto* cache = new std::unordered_map<std::string, PyObject*>();  // leaked: lives as long as the types
+  auto it = cache->find(name);
+  if (it != cache->end()) return it->second;
+  py::dict ns;
+  ns["__slots__"] = py::tuple();
+  ns["__module__"] = py::str("ember.autograd.graph");
+  py::object base = py::reinterpret_borrow<py::object>(g_node_type);
+  py::object sub = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(Py_TYPE(g_node_type)))(
+      py::str(name), py::make_tuple(base), ns);
+  return cache->emplace(name, sub.release().ptr()).first->second;
+}
+
+}  // namespace
+
+py::object node_object(const std::shared_ptr<Node>& fn) {
+  if (!fn) return py::none();
+  static const py::detail::type_info* tinfo = py::detail::get_type_info(typeid(Node));
+  // the object Python already holds for this node, if any (`t.grad_fn is t.grad_fn`, as in torch)
+  if (py::handle existing = py::detail::find_registered_python_instance(fn.get(), tinfo))
+    return py::reinterpret_steal<py::object>(existing);
+  // a new instance of the node's subclass, made as pybind makes instances of Python subclasses
+  auto* sub = reinterpret_cast<PyTypeObject*>(node_subclass(fn->name()));
+  py::object obj = py::reinterpret_steal<py::object>(py::detail::make_new_instance(sub));
+  auto* inst = reinterpret_cast<py::detail::instance*>(obj.ptr());
+  inst->owned = true;
+  inst->get_value_and_holder(tinfo).value_ptr() = fn.get();
+  tinfo->init_instance(inst, &fn);  // registers the instance and copies the shared_ptr holder
+  return obj;
+}
+
 namespace {
 
 std::vector<Tensor> tensor_list_from(py::handle obj) {
@@ -339,13 +377,15 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
     return handle;
   }, py::arg("hook"));
 
-  py::class_<Node, std::shared_ptr<Node>>(m, "Node")
+  py::class_<Node, std::shared_ptr<Node>> node_cls(m, "Node");
+  g_node_type = node_cls.ptr();
+  node_cls
       .def("name", &Node::name)
       .def_property_readonly("next_functions", [](const Node& n) {
         py::tuple out(n.next_edges().size());
         for (size_t i = 0; i < n.next_edges().size(); ++i) {
           const Edge& e = n.next_edges()[i];
-          out[i] = py::make_tuple(e.fn ? py::cast(e.fn) : py::object(py::none()), e.input_nr);
+          out[i] = py::make_tuple(node_object(e.fn), e.input_nr);
         }
         return out;
       })

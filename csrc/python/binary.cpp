@@ -54,12 +54,12 @@ void bind_binary(py::module_& m, TensorClass& cls) {
       .def("div", div_fn, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
       .def("divide", div_fn, py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
       .def("true_divide", [](const Tensor& a, py::handle b) { return div(a, other_arg(b, "true_divide")); })
-      .def("add_", [](Tensor& a, py::handle b, const Scalar& alpha) { return add_(a, other_arg(b, "add_"), alpha); },
+      .def("add_", [](Tensor& a, py::handle b, const Scalar& alpha) -> Tensor& { return add_(a, other_arg(b, "add_"), alpha); },
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("sub_", [](Tensor& a, py::handle b, const Scalar& alpha) { return sub_(a, other_arg(b, "sub_"), alpha); },
+      .def("sub_", [](Tensor& a, py::handle b, const Scalar& alpha) -> Tensor& { return sub_(a, other_arg(b, "sub_"), alpha); },
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("mul_", [](Tensor& a, py::handle b) { return mul_(a, other_arg(b, "mul_")); }, py::arg("other"))
-      .def("div_", [](Tensor& a, py::handle b, py::object mode) { return div_(a, other_arg(b, "div_"), rounding(mode)); },
+      .def("mul_", [](Tensor& a, py::handle b) -> Tensor& { return mul_(a, other_arg(b, "mul_")); }, py::arg("other"))
+      .def("div_", [](Tensor& a, py::handle b, py::object mode) -> Tensor& { return div_(a, other_arg(b, "div_"), rounding(mode)); },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
 
   // operators
@@ -73,10 +73,10 @@ void bind_binary(py::module_& m, TensorClass& cls) {
       .def("__rtruediv__", [](const Tensor& a, py::handle b) { return op_or_not_implemented(a, b, [](auto& x, auto& y) { return div(y, x); }); })
       .def("__floordiv__", [](const Tensor& a, py::handle b) { return op_or_not_implemented(a, b, [](auto& x, auto& y) { return div(x, y, "floor"); }); })
       .def("__rfloordiv__", [](const Tensor& a, py::handle b) { return op_or_not_implemented(a, b, [](auto& x, auto& y) { return div(y, x, "floor"); }); })
-      .def("__iadd__", [](Tensor& a, py::handle b) { return add_(a, other_arg(b, "add_")); })
-      .def("__isub__", [](Tensor& a, py::handle b) { return sub_(a, other_arg(b, "sub_")); })
-      .def("__imul__", [](Tensor& a, py::handle b) { return mul_(a, other_arg(b, "mul_")); })
-      .def("__itruediv__", [](Tensor& a, py::handle b) { return div_(a, other_arg(b, "div_")); });
+      .def("__iadd__", [](Tensor& a, py::handle b) -> Tensor& { return add_(a, other_arg(b, "add_")); })
+      .def("__isub__", [](Tensor& a, py::handle b) -> Tensor& { return sub_(a, other_arg(b, "sub_")); })
+      .def("__imul__", [](Tensor& a, py::handle b) -> Tensor& { return mul_(a, other_arg(b, "mul_")); })
+      .def("__itruediv__", [](Tensor& a, py::handle b) -> Tensor& { return div_(a, other_arg(b, "div_")); });
 
   bind_binary_more(m, cls);
 }
@@ -87,7 +87,7 @@ void bind_binary_more(py::module_& m, TensorClass& cls) {
   m.def(pyname, [](const Tensor& a, py::handle b) { return fn(a, other_arg(b, pyname)); }, py::arg("input"), \
         py::arg("other"));                                                                               \
   cls.def(pyname, [](const Tensor& a, py::handle b) { return fn(a, other_arg(b, pyname)); }, py::arg("other")); \
-  cls.def(pyname "_", [](Tensor& a, py::handle b) { return fn##_(a, other_arg(b, pyname "_")); }, py::arg("other"));
+  cls.def(pyname "_", [](Tensor& a, py::handle b) -> Tensor& { return fn##_(a, other_arg(b, pyname "_")); }, py::arg("other"));
   EMBER_BIND_BINARY("remainder", remainder)
   EMBER_BIND_BINARY("fmod", fmod)
   EMBER_BIND_BINARY("floor_divide", floor_divide)
@@ -119,7 +119,7 @@ void bind_binary_more(py::module_& m, TensorClass& cls) {
   EMBER_BIND_BINARY("logical_or", logical_or)
   EMBER_BIND_BINARY("logical_xor", logical_xor)
   cls.def("xlogy", [](const Tensor& a, py::handle b) { return xlogy(a, other_arg(b, "xlogy")); }, py::arg("other"));
-  cls.def("xlogy_", [](Tensor& a, py::handle b) { return xlogy_(a, other_arg(b, "xlogy_")); }, py::arg("other"));
+  cls.def("xlogy_", [](Tensor& a, py::handle b) -> Tensor& { return xlogy_(a, other_arg(b, "xlogy_")); }, py::arg("other"));
 #undef EMBER_BIND_BINARY
   // xlogy(input, other): either side may be a number (not both), as torch.xlogy
   m.def("xlogy", [](py::handle a, py::handle b) {
@@ -221,13 +221,13 @@ void bind_binary_more(py::module_& m, TensorClass& cls) {
   EMBER_BIND_OP("__rshift__", bitwise_right_shift(x, y))
   EMBER_BIND_OP("__rrshift__", bitwise_right_shift(y, x))
 #undef EMBER_BIND_OP
-  cls.def("__imod__", [](Tensor& a, py::handle b) { return remainder_(a, other_arg(b, "remainder_")); });
-  cls.def("__ifloordiv__", [](Tensor& a, py::handle b) { return div_(a, other_arg(b, "floor_divide_"), "floor"); });
-  cls.def("__iand__", [](Tensor& a, py::handle b) { return bitwise_and_(a, other_arg(b, "bitwise_and_")); });
-  cls.def("__ior__", [](Tensor& a, py::handle b) { return bitwise_or_(a, other_arg(b, "bitwise_or_")); });
-  cls.def("__ixor__", [](Tensor& a, py::handle b) { return bitwise_xor_(a, other_arg(b, "bitwise_xor_")); });
-  cls.def("__ilshift__", [](Tensor& a, py::handle b) { return bitwise_left_shift_(a, other_arg(b, "bitwise_left_shift_")); });
-  cls.def("__irshift__", [](Tensor& a, py::handle b) { return bitwise_right_shift_(a, other_arg(b, "bitwise_right_shift_")); });
+  cls.def("__imod__", [](Tensor& a, py::handle b) -> Tensor& { return remainder_(a, other_arg(b, "remainder_")); });
+  cls.def("__ifloordiv__", [](Tensor& a, py::handle b) -> Tensor& { return div_(a, other_arg(b, "floor_divide_"), "floor"); });
+  cls.def("__iand__", [](Tensor& a, py::handle b) -> Tensor& { return bitwise_and_(a, other_arg(b, "bitwise_and_")); });
+  cls.def("__ior__", [](Tensor& a, py::handle b) -> Tensor& { return bitwise_or_(a, other_arg(b, "bitwise_or_")); });
+  cls.def("__ixor__", [](Tensor& a, py::handle b) -> Tensor& { return bitwise_xor_(a, other_arg(b, "bitwise_xor_")); });
+  cls.def("__ilshift__", [](Tensor& a, py::handle b) -> Tensor& { return bitwise_left_shift_(a, other_arg(b, "bitwise_left_shift_")); });
+  cls.def("__irshift__", [](Tensor& a, py::handle b) -> Tensor& { return bitwise_right_shift_(a, other_arg(b, "bitwise_right_shift_")); });
 }
 
 }  // namespace ember::python

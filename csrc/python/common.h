@@ -40,6 +40,9 @@ py::object scalar_to_py(const Scalar& s);
 Tensor tensor_or_wrapped_scalar(py::handle other);
 
 py::object size_object(const Shape& shape);  // ember.Size
+// A graph node as Python sees it (Tensor.grad_fn, next_functions): an instance of a per-name subclass
+// of ember._C.Node, so type(t.grad_fn).__name__ is torch's 'AddBackward0' (python/autograd.cpp).
+py::object node_object(const std::shared_ptr<Node>& fn);
 Device device_from_py(py::handle obj);       // ember.device, "cpu", "cuda:0", int
 
 // The family binding functions; module.cpp calls each once.

@@ -28,12 +28,21 @@ void bind_factory(py::module_& m, TensorClass& cls) {
   m.def("zeros", [](py::args size, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
     return zeros(shape_from_args(size, "zeros"), options_from(dtype, device, rg));
   }, EMBER_FACTORY_KWARGS);
+  m.def("zeros", [](py::handle size, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
+    return zeros(shape_from_sequence(size, "zeros"), options_from(dtype, device, rg));
+  }, py::arg("size"), EMBER_FACTORY_KWARGS);  // keyword form: zeros(size=...)
   m.def("ones", [](py::args size, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
     return ones(shape_from_args(size, "ones"), options_from(dtype, device, rg));
   }, EMBER_FACTORY_KWARGS);
+  m.def("ones", [](py::handle size, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
+    return ones(shape_from_sequence(size, "ones"), options_from(dtype, device, rg));
+  }, py::arg("size"), EMBER_FACTORY_KWARGS);  // keyword form: ones(size=...)
   m.def("empty", [](py::args size, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
     return empty(shape_from_args(size, "empty"), options_from(dtype, device, rg));
   }, EMBER_FACTORY_KWARGS);
+  m.def("empty", [](py::handle size, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
+    return empty(shape_from_sequence(size, "empty"), options_from(dtype, device, rg));
+  }, py::arg("size"), EMBER_FACTORY_KWARGS);  // keyword form: empty(size=...)
   m.def("full", [](py::handle size, const Scalar& value, std::optional<Dtype> dtype, py::object device, bool rg, py::object, bool, py::object) {
     return full(shape_from_sequence(size, "full"), value, options_from(dtype, device, rg));
   }, py::arg("size"), py::arg("fill_value"), EMBER_FACTORY_KWARGS);

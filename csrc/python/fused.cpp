@@ -38,7 +38,7 @@ void bind_fused(py::module_& m) {
   nn.def("embedding", &F::embedding, py::arg("weight"), py::arg("indices"), py::arg("padding_idx") = -1,
          py::arg("scale_grad_by_freq") = false, py::arg("sparse") = false);
   nn.def("dropout", &F::dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("train") = true);
-  nn.def("dropout_", [](Tensor& input, double p, bool train) -> Tensor { return F::dropout_(input, p, train); },
+  nn.def("dropout_", [](Tensor& input, double p, bool train) -> Tensor& { return F::dropout_(input, p, train); },
          py::arg("input"), py::arg("p") = 0.5, py::arg("train") = true);
 
   py::module_ optim = m.def_submodule("_optim", "fused optimizer steps behind ember.optim");

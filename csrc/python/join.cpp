@@ -100,6 +100,8 @@ void bind_join(py::module_& m, TensorClass& cls) {
       .def("narrow_copy", &narrow_copy, py::arg("dim"), py::arg("start"), py::arg("length"))
       .def("roll", &roll_fn, py::arg("shifts"), py::arg("dims") = py::none())
       .def("repeat", [](const Tensor& x, py::args sizes) { return repeat(x, shape_from_args(sizes, "repeat")); })
+      .def("repeat", [](const Tensor& x, py::handle r) { return repeat(x, shape_from_sequence(r, "repeat")); },
+           py::arg("repeats"))  // keyword form: repeat(repeats=...)
       .def("tile", [](const Tensor& x, py::args dims, py::kwargs kw) {
         if (kw.contains("dims")) return tile(x, shape_from_sequence(kw["dims"], "tile"));
         return tile(x, shape_from_args(dims, "tile"));
@@ -108,8 +110,8 @@ void bind_join(py::module_& m, TensorClass& cls) {
            py::arg("output_size") = py::none())
       .def("tril", &tril, py::arg("diagonal") = 0)
       .def("triu", &triu, py::arg("diagonal") = 0)
-      .def("tril_", [](Tensor& x, int64_t k) { return copy_(x, tril(x, k)); }, py::arg("diagonal") = 0)
-      .def("triu_", [](Tensor& x, int64_t k) { return copy_(x, triu(x, k)); }, py::arg("diagonal") = 0);
+      .def("tril_", [](Tensor& x, int64_t k) -> Tensor& { return copy_(x, tril(x, k)); }, py::arg("diagonal") = 0)
+      .def("triu_", [](Tensor& x, int64_t k) -> Tensor& { return copy_(x, triu(x, k)); }, py::arg("diagonal") = 0);
 }
 
 }  // namespace ember::python

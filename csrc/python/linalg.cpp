@@ -16,6 +16,31 @@ Tensor einsum_py(const std::string& eq, const py::args& args) {
   return einsum(eq, ops);
 }
 
+// einsum(op1, sublist1, op2, sublist2, ..., [sublist_out]): subscripts as ints 0-51 (0-25 -> A-Z,
+// 26-51 -> a-z, torch's mapping) and Ellipsis, rewritten to the equation form.
+Tensor einsum_sublist(const py::args& args) {
+  auto letters = [](py::handle sub) {
+    std::string out;
+    for (py::handle h : sub) {
+      if (h.is(py::ellipsis())) { out += "..."; continue; }
+      int64_t i = h.cast<int64_t>();
+      EMBER_CHECK(i >= 0 && i < 52, Value, "[ember.einsum] subscript in subscript list is not within the valid range [0, 52), got ", i);
+      out += char(i < 26 ? 'A' + i : 'a' + (i - 26));
+    }
+    return out;
+  };
+  EMBER_CHECK(args.size() >= 2, Type, "[ember.einsum] expected an equation string or operand, sublist pairs");
+  std::vector<Tensor> ops;
+  std::string eq;
+  size_t i = 0;
+  for (; i + 1 < args.size(); i += 2) {
+    ops.push_back(args[i].cast<Tensor>());
+    eq += (i ? "," : "") + letters(args[i + 1]);
+  }
+  if (i < args.size()) eq += "->" + letters(args[i]);
+  return einsum(eq, ops);
+}
+
 // dims: an int, or a pair of dim lists.
 Tensor tensordot_py(const Tensor& a, const Tensor& b, py::object dims) {
   if (py::isinstance<py::int_>(dims)) return tensordot(a, b, dims.cast<int64_t>());
@@ -65,6 +90,7 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   m.def("matrix_power", &matrix_power, py::arg("input"), py::arg("n"));
   m.def("trace", &trace, py::arg("input"));
   m.def("einsum", &einsum_py, py::arg("equation"));
+  m.def("einsum", &einsum_sublist);  // sublist form
   m.def("linear", &linear, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
   m.def("_gemm_into", &gemm_into, py::arg("c"), py::arg("a"), py::arg("b"), py::arg("alpha") = 1.0,
         py::arg("beta") = 0.0);
@@ -77,6 +103,18 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
       .def("addbmm", &addbmm, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1,
            py::arg("alpha") = 1)
       .def("addmv", &addmv, py::arg("mat"), py::arg("vec"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1)
+      .def("addmm_", [](Tensor& x, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) -> Tensor& {
+            return copy_(x, addmm(x, a, b, beta, alpha));
+          }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1)
+      .def("baddbmm_", [](Tensor& x, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) -> Tensor& {
+            return copy_(x, baddbmm(x, a, b, beta, alpha));
+          }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1)
+      .def("addbmm_", [](Tensor& x, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) -> Tensor& {
+            return copy_(x, addbmm(x, a, b, beta, alpha));
+          }, py::arg("batch1"), py::arg("batch2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1)
+      .def("addmv_", [](Tensor& x, const Tensor& a, const Tensor& b, const Scalar& beta, const Scalar& alpha) -> Tensor& {
+            return copy_(x, addmv(x, a, b, beta, alpha));
+          }, py::arg("mat"), py::arg("vec"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1)
       .def("mv", &mv, py::arg("vec"))
       .def("dot", &dot, py::arg("tensor"))
       .def("vdot", &vdot, py::arg("other"))

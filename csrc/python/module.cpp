@@ -1,6 +1,8 @@
 // ember._C: the Tensor class, the ops and autograd, bound from the C++ core.
 #include "python/common.h"
 
+#include <cstring>
+
 namespace ember::python {
 void bind_cuda(py::module_& m, TensorClass& cls);  // python/cuda.cpp: backend API capsule, pin_memory
 namespace {
@@ -18,7 +20,14 @@ void translate_errors(std::exception_ptr p) {
         PyErr_SetString(oom.ptr(), e.what());
         return;
       }
-      default: PyErr_SetString(PyExc_RuntimeError, e.what()); return;
+      default:
+        if (std::strstr(e.what(), "not compiled with CUDA")) {  // torch raises AssertionError here
+          static PyObject* cls = py::object(py::module_::import("ember.cuda").attr("_CudaNotCompiled")).release().ptr();
+          PyErr_SetString(cls, e.what());
+          return;
+        }
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+        return;
     }
   } catch (const std::bad_alloc& e) {
     static py::object oom = py::module_::import("ember._errors").attr("OutOfMemoryError");

@@ -112,10 +112,18 @@ void bind_random(py::module_& m, TensorClass& cls) {
                    bool, bool rg) {
     return maybe_out(rand(shape_from_args(size, "rand"), gen_arg(gen), options_from(dtype, device, rg)), out);
   }, EMBER_RANDOM_FACTORY_KWARGS);
+  m.def("rand", [](py::handle size, py::object gen, py::object out, std::optional<Dtype> dtype, py::object, py::object device,
+                   bool, bool rg) {
+    return maybe_out(rand(shape_from_sequence(size, "rand"), gen_arg(gen), options_from(dtype, device, rg)), out);
+  }, py::arg("size"), EMBER_RANDOM_FACTORY_KWARGS);  // keyword form: rand(size=...)
   m.def("randn", [](py::args size, py::object gen, py::object out, std::optional<Dtype> dtype, py::object, py::object device,
                     bool, bool rg) {
     return maybe_out(randn(shape_from_args(size, "randn"), gen_arg(gen), options_from(dtype, device, rg)), out);
   }, EMBER_RANDOM_FACTORY_KWARGS);
+  m.def("randn", [](py::handle size, py::object gen, py::object out, std::optional<Dtype> dtype, py::object, py::object device,
+                    bool, bool rg) {
+    return maybe_out(randn(shape_from_sequence(size, "randn"), gen_arg(gen), options_from(dtype, device, rg)), out);
+  }, py::arg("size"), EMBER_RANDOM_FACTORY_KWARGS);  // keyword form: randn(size=...)
   m.def("rand_like", [](const Tensor& t, std::optional<Dtype> dtype, py::object, py::object device, bool rg, py::object,
                         py::object gen) {
     return rand_like(t, gen_arg(gen), like_options(t, dtype, device, rg));
@@ -155,6 +163,12 @@ void bind_random(py::module_& m, TensorClass& cls) {
     else throw py::type_error("[ember.randint_like] expected (input, high) or (input, low, high)");
     return randint_like(t, low, high, gen_arg(gen), like_options(t, dtype, device, rg));
   }, py::arg("input"), EMBER_RANDOM_LIKE_KWARGS);
+  m.def("randint_like", [](const Tensor& t, py::object low, py::object high, std::optional<Dtype> dtype, py::object,
+                           py::object device, bool rg, py::object, py::object gen) {  // keyword forms: low=, high=
+    EMBER_CHECK(!high.is_none(), Type, "[ember.randint_like] expected (input, high) or (input, low, high)");
+    return randint_like(t, low.is_none() ? 0 : int_arg(low, "low"), int_arg(high, "high"), gen_arg(gen),
+                        like_options(t, dtype, device, rg));
+  }, py::arg("input"), py::arg("low") = py::none(), py::arg("high") = py::none(), EMBER_RANDOM_LIKE_KWARGS);
   m.def("randperm", [](int64_t n, py::object gen, py::object out, std::optional<Dtype> dtype, py::object, py::object device,
                        bool, bool rg) {
     return maybe_out(randperm(n, gen_arg(gen), options_from(dtype, device, rg)), out);
@@ -191,11 +205,11 @@ void bind_random(py::module_& m, TensorClass& cls) {
      py::arg("generator") = py::none(), py::arg("out") = py::none());
 
   // ---- Tensor methods
-  cls.def("uniform_", [](Tensor& t, double from, double to, py::object gen) { return uniform_(t, from, to, gen_arg(gen)); },
+  cls.def("uniform_", [](Tensor& t, double from, double to, py::object gen) -> Tensor& { return uniform_(t, from, to, gen_arg(gen)); },
           py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("normal_", [](Tensor& t, double mean, double std, py::object gen) { return normal_(t, mean, std, gen_arg(gen)); },
+      .def("normal_", [](Tensor& t, double mean, double std, py::object gen) -> Tensor& { return normal_(t, mean, std, gen_arg(gen)); },
            py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("random_", [](Tensor& t, py::args args, py::kwargs kw) {
+      .def("random_", [](Tensor& t, py::args args, py::kwargs kw) -> Tensor& {
             Generator g = kw.contains("generator") ? gen_arg(kw["generator"]) : Generator();
             py::object from = kw.contains("from") ? py::object(kw["from"]) : py::object(py::none());
             py::object to = kw.contains("to") ? py::object(kw["to"]) : py::object(py::none());
@@ -221,13 +235,13 @@ void bind_random(py::module_& m, TensorClass& cls) {
             }
             return bernoulli(t, p.cast<double>(), gen_arg(gen));
           }, py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none())
-      .def("exponential_", [](Tensor& t, double l, py::object gen) { return exponential_(t, l, gen_arg(gen)); },
+      .def("exponential_", [](Tensor& t, double l, py::object gen) -> Tensor& { return exponential_(t, l, gen_arg(gen)); },
            py::arg("lambd") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("geometric_", [](Tensor& t, double p, py::object gen) { return geometric_(t, p, gen_arg(gen)); },
+      .def("geometric_", [](Tensor& t, double p, py::object gen) -> Tensor& { return geometric_(t, p, gen_arg(gen)); },
            py::arg("p"), py::kw_only(), py::arg("generator") = py::none())
-      .def("cauchy_", [](Tensor& t, double m, double s, py::object gen) { return cauchy_(t, m, s, gen_arg(gen)); },
+      .def("cauchy_", [](Tensor& t, double m, double s, py::object gen) -> Tensor& { return cauchy_(t, m, s, gen_arg(gen)); },
            py::arg("median") = 0.0, py::arg("sigma") = 1.0, py::kw_only(), py::arg("generator") = py::none())
-      .def("log_normal_", [](Tensor& t, double m, double s, py::object gen) { return log_normal_(t, m, s, gen_arg(gen)); },
+      .def("log_normal_", [](Tensor& t, double m, double s, py::object gen) -> Tensor& { return log_normal_(t, m, s, gen_arg(gen)); },
            py::arg("mean") = 1.0, py::arg("std") = 2.0, py::kw_only(), py::arg("generator") = py::none())
       .def("multinomial", [](const Tensor& t, int64_t n, bool replacement, py::object gen) {
             return multinomial(t, n, replacement, gen_arg(gen));

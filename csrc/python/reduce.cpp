@@ -29,16 +29,9 @@ py::object max_min(const Tensor& x, py::handle dim, bool keepdim, bool is_max) {
 }
 
 py::object max_min_entry(const Tensor& x, py::handle dim, bool keepdim, bool is_max) {
-  if (py::isinstance<Tensor>(dim)) {
-    // TODO: ember.maximum/minimum belong to the elementwise family; dispatch there once it exists.
-    py::module_ ops = py::module_::import("ember._C._ops");
-    const char* name = is_max ? "maximum" : "minimum";
-    if (py::hasattr(ops, name)) return ops.attr(name)(x, dim);
-    PyErr_SetString(PyExc_NotImplementedError,
-                    (std::string("[ember.") + (is_max ? "max" : "min") +
-                     "] the elementwise form (input, other) is ember." + name + ", not available in this build")
-                        .c_str());
-    throw py::error_already_set();
+  if (py::isinstance<Tensor>(dim)) {  // (input, other): elementwise maximum / minimum
+    const Tensor& other = dim.cast<const Tensor&>();
+    return py::cast(is_max ? maximum(x, other) : minimum(x, other));
   }
   return max_min(x, dim, keepdim, is_max);
 }
@@ -151,7 +144,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   m.def("all", all_fn, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
   m.def("prod", prod_fn, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none);
   m.def("max", max_fn, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
+  m.def("max", [](const Tensor& x, const Tensor& o) { return maximum(x, o); }, py::arg("input"), py::arg("other"));
   m.def("min", min_fn, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
+  m.def("min", [](const Tensor& x, const Tensor& o) { return minimum(x, o); }, py::arg("input"), py::arg("other"));
   m.def("amax", amax_fn, py::arg("input"), py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
   m.def("amin", amin_fn, py::arg("input"), py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
   m.def("argmax", argmax_fn, py::arg("input"), py::arg("dim") = none, py::arg("keepdim") = false);
@@ -183,7 +178,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
       .def("all", all_fn, py::arg("dim") = none, py::arg("keepdim") = false)
       .def("prod", prod_fn, py::arg("dim") = none, py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = none)
       .def("max", max_fn, py::arg("dim") = none, py::arg("keepdim") = false)
+      .def("max", [](const Tensor& x, const Tensor& o) { return maximum(x, o); }, py::arg("other"))
       .def("min", min_fn, py::arg("dim") = none, py::arg("keepdim") = false)
+      .def("min", [](const Tensor& x, const Tensor& o) { return minimum(x, o); }, py::arg("other"))
       .def("amax", amax_fn, py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
       .def("amin", amin_fn, py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
       .def("argmax", argmax_fn, py::arg("dim") = none, py::arg("keepdim") = false)
@@ -197,6 +194,14 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
       .def("count_nonzero", count_nonzero_fn, py::arg("dim") = none)
       .def("cumsum", cumsum_fn, py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
       .def("cumprod", cumprod_fn, py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
+      .def("cumsum_", [](Tensor& x, int64_t dim, std::optional<Dtype> dtype) -> Tensor& {
+            return copy_(x, cumsum(x, dim, dtype));
+          }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
+      .def("cumprod_", [](Tensor& x, int64_t dim, std::optional<Dtype> dtype) -> Tensor& {
+            // the backward of cumprod saves its input: give it a copy when x is about to be overwritten in a graph
+            bool graph = autograd::is_grad_enabled() && x.requires_grad();
+            return copy_(x, cumprod(graph ? clone(x) : x, dim, dtype));
+          }, py::arg("dim"), py::kw_only(), py::arg("dtype") = none)
       .def("median", median_fn, py::arg("dim") = none, py::arg("keepdim") = false)
       .def("mode", mode_fn, py::arg("dim") = -1, py::arg("keepdim") = false);
   m.def("sum_to_size", [](const Tensor& x, py::args size) { return sum_to_shape(x, shape_from_args(size, "sum_to_size")); });

@@ -42,6 +42,26 @@ Tensor unflatten_fn(const Tensor& x, int64_t dim, py::handle sizes) {
 
 Tensor adjoint_fn(const Tensor& x) { return matrix_transpose(x, "mH"); }
 
+
+// In-place view ops (t_, transpose_, squeeze_, unsqueeze_, as_strided_): `self` takes the geometry of
+// `v`, a view of self made by the out-of-place op, and with it v's history when v has one (torch's rule:
+// a leaf that requires grad cannot change in place while grad mode is on).
+template <class F> Tensor& inplace_view(Tensor& self, const char* op, F make_view) {
+  EMBER_CHECK(!(autograd::is_grad_enabled() && self.is_leaf() && self.requires_grad()), Runtime, "[ember.", op,
+              "] a leaf Variable that requires grad is being used in an in-place operation.");
+  Tensor v = make_view(self);
+  TensorImpl* d = self.impl();
+  d->offset_ = v.impl()->offset_;
+  d->sizes_ = v.impl()->sizes_;
+  d->strides_ = v.impl()->strides_;
+  d->refresh();
+  if (v.grad_fn()) {
+    auto& meta = d->autograd();
+    meta.grad_fn = v.grad_fn();
+    meta.output_nr = v.output_nr();
+  }
+  return self;
+}
 }  // namespace
 
 void bind_shape(py::module_& m, TensorClass& cls) {
@@ -54,12 +74,24 @@ void bind_shape(py::module_& m, TensorClass& cls) {
         }
         return view(x, shape_from_args(shape, "view"));
       })
-      .def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); })
+      .def("view", [](const Tensor& x, py::handle size) { return view(x, shape_from_sequence(size, "view")); },
+           py::arg("size"))  // keyword form: view(size=...)
+      .def("view", [](const Tensor& x, Dtype d) {  // keyword form: view(dtype=...)
+            EMBER_CHECK(itemsize(d) == x.itemsize(), Runtime, "[ember.view] viewing as a dtype of another size is not supported");
+            return Tensor(std::make_shared<TensorImpl>(x.impl()->storage_, x.storage_offset(), x.sizes(), x.strides(), d));
+          }, py::arg("dtype"))
+      .def("view_as", [](const Tensor& x, const Tensor& o) { return view(x, o.sizes()); }, py::arg("other"))
       .def("reshape", [](const Tensor& x, py::args shape) { return reshape(x, shape_from_args(shape, "reshape")); })
-      .def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); })
+      .def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, shape_from_sequence(shape, "reshape")); },
+           py::arg("shape"))
+      .def("reshape_as", [](const Tensor& x, const Tensor& o) { return reshape(x, o.sizes()); }, py::arg("other"))
       .def("expand", [](const Tensor& x, py::args shape) { return expand(x, shape_from_args(shape, "expand")); })
-      .def("expand_as", [](const Tensor& x, const Tensor& o) { return expand(x, o.sizes()); })
+      .def("expand", [](const Tensor& x, py::handle size, bool) { return expand(x, shape_from_sequence(size, "expand")); },
+           py::arg("size"), py::arg("implicit") = false)
+      .def("expand_as", [](const Tensor& x, const Tensor& o) { return expand(x, o.sizes()); }, py::arg("other"))
       .def("permute", [](const Tensor& x, py::args dims) { return permute(x, shape_from_args(dims, "permute")); })
+      .def("permute", [](const Tensor& x, py::handle dims) { return permute(x, shape_from_sequence(dims, "permute")); },
+           py::arg("dims"))
       .def("transpose", &transpose, py::arg("dim0"), py::arg("dim1"))
       .def("swapaxes", &transpose, py::arg("axis0"), py::arg("axis1"))
       .def("swapdims", &transpose, py::arg("dim0"), py::arg("dim1"))
@@ -73,6 +105,31 @@ void bind_shape(py::module_& m, TensorClass& cls) {
             return as_strided(x, shape_from_sequence(size, "as_strided"), shape_from_sequence(stride, "as_strided"),
                               offset ? *offset : -1);
           }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  // in-place view ops
+  auto as_strided_fn = [](Tensor& x, py::handle size, py::handle stride, std::optional<int64_t> offset) -> Tensor& {
+    Shape sz = shape_from_sequence(size, "as_strided_"), st = shape_from_sequence(stride, "as_strided_");
+    return inplace_view(x, "as_strided_", [&](const Tensor& s) { return as_strided(s, sz, st, offset ? *offset : -1); });
+  };
+  cls.def("t_", [](Tensor& x) -> Tensor& { return inplace_view(x, "t_", [](const Tensor& s) { return t(s); }); })
+      .def("transpose_", [](Tensor& x, int64_t d0, int64_t d1) -> Tensor& {
+            return inplace_view(x, "transpose_", [&](const Tensor& s) { return transpose(s, d0, d1); });
+          }, py::arg("dim0"), py::arg("dim1"))
+      .def("swapaxes_", [](Tensor& x, int64_t d0, int64_t d1) -> Tensor& {
+            return inplace_view(x, "swapaxes_", [&](const Tensor& s) { return transpose(s, d0, d1); });
+          }, py::arg("axis0"), py::arg("axis1"))
+      .def("swapdims_", [](Tensor& x, int64_t d0, int64_t d1) -> Tensor& {
+            return inplace_view(x, "swapdims_", [&](const Tensor& s) { return transpose(s, d0, d1); });
+          }, py::arg("dim0"), py::arg("dim1"))
+      .def("squeeze_", [](Tensor& x, py::object dim) -> Tensor& {
+            auto dims = dims_from_py(dim, "squeeze_");
+            return inplace_view(x, "squeeze_", [&](const Tensor& s) { return squeeze(s, dims); });
+          }, py::arg("dim") = py::none())
+      .def("unsqueeze_", [](Tensor& x, int64_t dim) -> Tensor& {
+            return inplace_view(x, "unsqueeze_", [&](const Tensor& s) { return unsqueeze(s, dim); });
+          }, py::arg("dim"))
+      .def("as_strided_", as_strided_fn, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  m.def("as_strided_", as_strided_fn, py::arg("input"), py::arg("size"), py::arg("stride"),
+        py::arg("storage_offset") = py::none());
 
   cls.def("unflatten", &unflatten_fn, py::arg("dim"), py::arg("sizes"))
       .def("unbind", [](const Tensor& x, int64_t dim) { return as_tuple(unbind(x, dim)); }, py::arg("dim") = 0)

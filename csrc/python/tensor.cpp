@@ -40,11 +40,7 @@ Tensor tensor_to(const Tensor& self, py::args args, py::kwargs kwargs) {
   return r;
 }
 
-py::object grad_fn_object(const Tensor& t) {
-  const auto& fn = t.grad_fn();
-  if (!fn) return py::none();
-  return py::cast(fn);
-}
+py::object grad_fn_object(const Tensor& t) { return node_object(t.grad_fn()); }
 
 }  // namespace
 
@@ -104,7 +100,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
 
   // ---- autograd attributes
   cls.def_property("requires_grad", &Tensor::requires_grad, [](Tensor& t, bool r) { t.requires_grad_(r); })
-      .def("requires_grad_", [](Tensor& t, bool r) { t.requires_grad_(r); return t; }, py::arg("requires_grad") = true)
+      .def("requires_grad_", [](Tensor& t, bool r) -> Tensor& { t.requires_grad_(r); return t; }, py::arg("requires_grad") = true)
       .def_property("grad", [](const Tensor& t) -> py::object {
         Tensor g = t.grad();
         return g.defined() ? py::cast(g) : py::object(py::none());  // never hand Python an undefined tensor
@@ -116,7 +112,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
       .def_property_readonly("retains_grad", &Tensor::retains_grad)
       .def("retain_grad", &Tensor::retain_grad)
       .def("detach", &Tensor::detach)
-      .def("detach_", [](Tensor& t) {
+      .def("detach_", [](Tensor& t) -> Tensor& {
         if (auto* meta = t.impl()->autograd_if()) {
           meta->grad_fn.reset();
           meta->requires_grad = false;
@@ -152,7 +148,7 @@ void bind_tensor(py::module_& m, TensorClass& cls) {
             }
             return py::cast(to_dtype(t, dtype.cast<Dtype>()));
           }, py::arg("dtype") = py::none())
-      .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o.dtype()); })
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o.dtype()); }, py::arg("other"))
       .def("float", [](const Tensor& t) { return to_dtype(t, Dtype::Float32); })
       .def("double", [](const Tensor& t) { return to_dtype(t, Dtype::Float64); })
       .def("half", [](const Tensor& t) { return to_dtype(t, Dtype::Float16); })

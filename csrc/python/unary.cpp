@@ -61,9 +61,9 @@ void bind_unary(py::module_& m, TensorClass& cls) {
           py::arg("inplace") = false);                                                          \
   } else {                                                                                      \
     m.def(#name, [](const Tensor& x) { return name(x); }, py::arg("input"));                    \
-    m.def(#name "_", [](Tensor& x) { return name##_(x); }, py::arg("input"));                   \
+    m.def(#name "_", [](Tensor& x) -> Tensor& { return name##_(x); }, py::arg("input"));                   \
     cls.def(#name, [](const Tensor& x) { return name(x); });                                    \
-    cls.def(#name "_", [](Tensor& x) { return name##_(x); });                                   \
+    cls.def(#name "_", [](Tensor& x) -> Tensor& { return name##_(x); });                                   \
   }
   // round gets its own binding below (decimals=)
 #define EMBER_BIND_UNARY_SKIP_ROUND(name, ...) \
@@ -76,7 +76,7 @@ void bind_unary(py::module_& m, TensorClass& cls) {
         py::arg("inplace") = false);
 
   auto round_fn = [](const Tensor& x, int64_t decimals) { return round(x, decimals); };
-  auto round_fn_ = [](Tensor& x, int64_t decimals) { return round_(x, decimals); };
+  auto round_fn_ = [](Tensor& x, int64_t decimals) -> Tensor& { return round_(x, decimals); };
   m.def("round", round_fn, py::arg("input"), py::kw_only(), py::arg("decimals") = 0);
   m.def("round_", round_fn_, py::arg("input"), py::kw_only(), py::arg("decimals") = 0);
   cls.def("round", round_fn, py::kw_only(), py::arg("decimals") = 0);
@@ -105,8 +105,8 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   EMBER_BIND_PREDICATE(logical_not)
   EMBER_BIND_PREDICATE(bitwise_not)
 #undef EMBER_BIND_PREDICATE
-  cls.def("logical_not_", [](Tensor& x) { return logical_not_(x); });
-  cls.def("bitwise_not_", [](Tensor& x) { return bitwise_not_(x); });
+  cls.def("logical_not_", [](Tensor& x) -> Tensor& { return logical_not_(x); });
+  cls.def("bitwise_not_", [](Tensor& x) -> Tensor& { return bitwise_not_(x); });
   cls.def("__invert__", [](const Tensor& x) { return bitwise_not(x); });
   cls.def("__neg__", [](const Tensor& x) { return neg(x); });
   cls.def("__abs__", [](const Tensor& x) { return abs(x); });
@@ -126,24 +126,24 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   m.def("clamp_max", clamp_max, py::arg("input"), py::arg("max"));
   cls.def("clamp_min", clamp_min, py::arg("min"));
   cls.def("clamp_max", clamp_max, py::arg("max"));
-  cls.def("clamp_min_", [](Tensor& x, py::handle v) { return clamp_py_(x, v, py::none()); }, py::arg("min"));
-  cls.def("clamp_max_", [](Tensor& x, py::handle v) { return clamp_py_(x, py::none(), v); }, py::arg("max"));
+  cls.def("clamp_min_", [](Tensor& x, py::handle v) -> Tensor& { return clamp_py_(x, v, py::none()); }, py::arg("min"));
+  cls.def("clamp_max_", [](Tensor& x, py::handle v) -> Tensor& { return clamp_py_(x, py::none(), v); }, py::arg("max"));
 
   // activations with parameters (nn.functional signatures)
   m.def("hardtanh", [](Tensor& x, const Scalar& lo, const Scalar& hi, bool inplace) {
     return inplace ? hardtanh_(x, lo, hi) : hardtanh(x, lo, hi);
   }, py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, py::arg("inplace") = false);
-  m.def("hardtanh_", [](Tensor& x, const Scalar& lo, const Scalar& hi) { return hardtanh_(x, lo, hi); },
+  m.def("hardtanh_", [](Tensor& x, const Scalar& lo, const Scalar& hi) -> Tensor& { return hardtanh_(x, lo, hi); },
         py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0);
   m.def("relu6", [](Tensor& x, bool inplace) { return inplace ? relu6_(x) : relu6(x); }, py::arg("input"),
         py::arg("inplace") = false);
   m.def("leaky_relu", [](Tensor& x, double slope, bool inplace) { return inplace ? leaky_relu_(x, slope) : leaky_relu(x, slope); },
         py::arg("input"), py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
-  m.def("leaky_relu_", [](Tensor& x, double slope) { return leaky_relu_(x, slope); }, py::arg("input"),
+  m.def("leaky_relu_", [](Tensor& x, double slope) -> Tensor& { return leaky_relu_(x, slope); }, py::arg("input"),
         py::arg("negative_slope") = 0.01);
   m.def("elu", [](Tensor& x, double alpha, bool inplace) { return inplace ? elu_(x, alpha) : elu(x, alpha); },
         py::arg("input"), py::arg("alpha") = 1.0, py::arg("inplace") = false);
-  m.def("elu_", [](Tensor& x, double alpha) { return elu_(x, alpha); }, py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("elu_", [](Tensor& x, double alpha) -> Tensor& { return elu_(x, alpha); }, py::arg("input"), py::arg("alpha") = 1.0);
   m.def("celu", [](Tensor& x, double alpha, bool inplace) {
     if (!inplace) return celu(x, alpha);
     Tensor r = celu(x, alpha);
@@ -156,7 +156,7 @@ void bind_unary(py::module_& m, TensorClass& cls) {
   m.def("threshold", [](Tensor& x, double th, double value, bool inplace) {
     return inplace ? threshold_(x, th, value) : threshold(x, th, value);
   }, py::arg("input"), py::arg("threshold"), py::arg("value"), py::arg("inplace") = false);
-  m.def("threshold_", [](Tensor& x, double th, double value) { return threshold_(x, th, value); }, py::arg("input"),
+  m.def("threshold_", [](Tensor& x, double th, double value) -> Tensor& { return threshold_(x, th, value); }, py::arg("input"),
         py::arg("threshold"), py::arg("value"));
 }
 

@@ -47,7 +47,6 @@ from ember._config import (compile, set_float32_matmul_precision, get_float32_ma
                            is_deterministic_algorithms_warn_only_enabled, set_default_device, get_default_device)
 
 _install_composite_methods(Tensor)
-_tensor.keep_inplace_identity(Tensor)
 
 
 def is_tensor(obj):

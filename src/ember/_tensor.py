@@ -287,63 +287,6 @@ Tensor.__reduce_ex__ = _tensor_reduce_ex
 Tensor.__deepcopy__ = _tensor_deepcopy
 
 
-# ---- CUDA requests without a CUDA backend raise torch's AssertionError (also a RuntimeError)
-_C_to = Tensor.to
-_C_cuda = Tensor.cuda
-
-
-def _no_cuda(err):
-    if "not compiled with CUDA" in str(err):
-        from ember.cuda import _CudaNotCompiled
-        raise _CudaNotCompiled(str(err)) from None
-    raise err
-
-
-def _tensor_to(self, *args, **kwargs):
-    try:
-        return _C_to(self, *args, **kwargs)
-    except RuntimeError as e:
-        _no_cuda(e)
-
-
-def _tensor_cuda(self, device=None, non_blocking=False, **kwargs):
-    try:
-        return _C_cuda(self, device, non_blocking)
-    except RuntimeError as e:
-        _no_cuda(e)
-
-
-_tensor_to.__doc__ = _C_to.__doc__
-_tensor_cuda.__doc__ = _C_cuda.__doc__
-Tensor.to = _tensor_to
-Tensor.cuda = _tensor_cuda
-
-
-# In-place methods return the very object they were called on, as in torch: `p.zero_() is p`, and
-# `module.weight = nn.init.xavier_uniform_(module.weight)` keeps the Parameter. The C++ binding returns
-# a fresh handle to the same tensor, so each one is wrapped here once, after every method exists.
-_INPLACE_DUNDERS = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__",
-                    "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__")
-
-
-def _returning_self(method):
-    def inplace(self, *args, **kwargs):
-        method(self, *args, **kwargs)
-        return self
-    inplace.__name__ = getattr(method, "__name__", "inplace")
-    inplace.__doc__ = getattr(method, "__doc__", None)
-    inplace._returns_self = True
-    return inplace
-
-
-def keep_inplace_identity(tensor_cls):
-    for name in dir(tensor_cls):
-        is_inplace = (name.endswith("_") and not name.startswith("_")) or name in _INPLACE_DUNDERS
-        method = getattr(tensor_cls, name)
-        if is_inplace and callable(method) and not getattr(method, "_returns_self", False):
-            setattr(tensor_cls, name, _returning_self(method))
-
-
 # ---- shared memory (implemented in ember.utils._shared_memory over /dev/shm)
 def _tensor_share_memory_(self):
     from ember.utils._shared_memory import share_memory_
@@ -355,6 +298,5 @@ def _tensor_is_shared(self):
     return is_shared(self)
 
 
-_tensor_share_memory_._returns_self = True  # keep_inplace_identity: already returns self
 Tensor.share_memory_ = _tensor_share_memory_
 Tensor.is_shared = _tensor_is_shared

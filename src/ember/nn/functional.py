@@ -398,11 +398,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 # ---- embedding / one_hot / padding / pixel shuffle
-def one_hot(tensor, num_classes=-1):
-    fn = _native("one_hot")
-    if fn is not None:
-        return fn(tensor, num_classes)
-    raise NotImplementedError("[ember.nn.functional.one_hot] needs ember.one_hot, which this build does not have yet")
+def one_hot(input, num_classes=-1):
+    return _C._ops.one_hot(input, num_classes)
 
 
 def _embedding_renorm_(weight, input, max_norm, norm_type):
@@ -418,40 +415,6 @@ def _embedding_renorm_(weight, input, max_norm, norm_type):
                 norm = float(np.sum(np.abs(row.cpu().numpy().astype(np.float64)) ** norm_type) ** (1.0 / norm_type))
             if norm > max_norm:
                 row.mul_(max_norm / (norm + 1e-7))
-
-
-def pad(input, pad, mode="constant", value=None):
-    if len(pad) % 2:
-        raise ValueError("Padding length must be divisible by 2")
-    if len(pad) // 2 > input.dim():
-        raise ValueError("Padding length should be less than or equal to two times the input dimension "
-                         f"but got padding length {len(pad)} and input of dimension {input.dim()}")
-    fn = _native("pad")
-    if fn is not None:
-        return fn(input, list(pad), mode, value)
-    if mode != "constant":
-        raise NotImplementedError(f"[ember.nn.functional.pad] mode '{mode}' needs ember._C._ops.pad, "
-                                  "which this build does not have yet")
-    # constant mode: narrow for negative pads, then write into a filled tensor
-    x = input
-    shape = list(x.shape)
-    slices = [slice(None)] * x.dim()
-    for i in range(len(pad) // 2):
-        d = x.dim() - 1 - i
-        lo, hi = pad[2 * i], pad[2 * i + 1]
-        if lo < 0:
-            x = x.narrow(d, -lo, x.size(d) + lo)
-            lo = 0
-        if hi < 0:
-            x = x.narrow(d, 0, x.size(d) + hi)
-            hi = 0
-        shape[d] = x.size(d) + lo + hi
-        slices[d] = slice(lo, lo + x.size(d))
-    for d in range(x.dim() - len(pad) // 2):
-        shape[d] = x.size(d)
-    out = ember.full(shape, 0 if value is None else value, dtype=x.dtype, device=x.device)
-    out[tuple(slices)] = x
-    return out
 
 
 def pixel_shuffle(input, upscale_factor):
@@ -850,3 +813,4 @@ from ._functional.spatial import *  # noqa: E402,F401,F403
 
 
 from ._functional.fused import *  # noqa: E402,F401,F403
+from ._functional.core import *  # noqa: E402,F401,F403

@@ -12,33 +12,12 @@
 
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
+#include "kernels/cpu/isa/exp_fast.h"
 #include "kernels/cpu/iter.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
 
 namespace {
-
-// exp for float (Cephes polynomial, ~1 ulp), branch-free so the compiler vectorises it; the same
-// scheme as the softmax kernel's.
-inline float exp_fast(float x) {
-  float xc = x < -87.33f ? -87.33f : x;
-  xc = xc > 88.72f ? 88.72f : xc;
-  float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  int32_t bits = (int32_t(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  float y = p * scale;
-  return x < -87.33f ? 0.0f : (x != x ? x : y);
-}
-inline double exp_fast(double x) { return std::exp(x); }
 
 constexpr int64_t kRowBlock = 64;  // rows per reduction partial (fixed: thread-count independent)
 constexpr int kLanes = 16;

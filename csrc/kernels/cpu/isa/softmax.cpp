@@ -6,33 +6,12 @@
 #include <type_traits>
 
 #include "kernels/cpu/isa.h"
+#include "kernels/cpu/isa/exp_fast.h"
 #include "kernels/cpu/reduce_loop.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
 
 namespace {
-// exp(x) for float (Cephes polynomial, ~1 ulp), written so the compiler vectorises it; 0 below
-// the float range (softmax over -inf masks gives exact zeros).
-inline float exp_approx(float x) {
-  float xc = x < -87.33f ? -87.33f : x;
-  xc = xc > 88.72f ? 88.72f : xc;
-  // round to nearest by the 1.5 * 2^23 trick (no libm call, vectorises)
-  float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  int32_t bits = (int32_t(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  float y = p * scale;
-  return x < -87.33f ? 0.0f : (x != x ? x : y);
-}
-inline double exp_approx(double x) { return std::exp(x); }
 
 template <class T> struct Shape3 {
   int64_t outer = 1, D = 1, inner = 1;
@@ -64,7 +43,7 @@ template <class T, class A> void softmax_rows(const T* x, T* y, int64_t D, bool 
   A m = lanes[0];
   for (int l = 1; l < L; ++l) m = lanes[l] > m ? lanes[l] : m;
   if (m == -INFINITY) m = 0;  // all -inf (or NaN): the sum below gives the NaN / -inf torch gives
-  for (int64_t j = 0; j < D; ++j) buf[j] = exp_approx(A(x[j]) - m);
+  for (int64_t j = 0; j < D; ++j) buf[j] = exp_fast(A(x[j]) - m);
   for (int l = 0; l < L; ++l) lanes[l] = 0;
   for (i = 0; i + L <= D; i += L)
     for (int l = 0; l < L; ++l) lanes[l] += buf[i + l];
@@ -93,7 +72,7 @@ template <class T, class A> void softmax_cols(const T* x, T* y, int64_t D, int64
   for (int64_t j = 0; j < w; ++j)
     if (m[j] == -INFINITY) m[j] = 0;
   for (int64_t i = 0; i < D; ++i)
-    for (int64_t j = 0; j < w; ++j) s[j] += exp_approx(A(x[i * inner + j]) - m[j]);
+    for (int64_t j = 0; j < w; ++j) s[j] += exp_fast(A(x[i * inner + j]) - m[j]);
   if (log) {
     for (int64_t j = 0; j < w; ++j) s[j] = m[j] + std::log(s[j]);
     for (int64_t i = 0; i < D; ++i)
@@ -101,7 +80,7 @@ template <class T, class A> void softmax_cols(const T* x, T* y, int64_t D, int64
   } else {
     for (int64_t j = 0; j < w; ++j) s[j] = A(1) / s[j];
     for (int64_t i = 0; i < D; ++i)
-      for (int64_t j = 0; j < w; ++j) y[i * inner + j] = T(exp_approx(A(x[i * inner + j]) - m[j]) * s[j]);
+      for (int64_t j = 0; j < w; ++j) y[i * inner + j] = T(exp_fast(A(x[i * inner + j]) - m[j]) * s[j]);
   }
 }
 
@@ -118,7 +97,7 @@ void softmax_bwd_cols(const T* y, const T* g, T* gi, int64_t D, int64_t inner, i
   for (int64_t i = 0; i < D; ++i)
     for (int64_t j = 0; j < w; ++j) {
       int64_t k = i * inner + j;
-      gi[k] = log ? T(A(g[k]) - exp_approx(A(y[k])) * s[j]) : T(A(y[k]) * (A(g[k]) - s[j]));
+      gi[k] = log ? T(A(g[k]) - exp_fast(A(y[k])) * s[j]) : T(A(y[k]) * (A(g[k]) - s[j]));
     }
 }
 template <class T, class A> void softmax_bwd_row(const T* y, const T* g, T* gi, int64_t D, bool log) {
@@ -132,7 +111,7 @@ template <class T, class A> void softmax_bwd_row(const T* y, const T* g, T* gi, 
     for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
   A s = lanes[0];
   if (log)
-    for (int64_t j = 0; j < D; ++j) gi[j] = T(A(g[j]) - exp_approx(A(y[j])) * s);
+    for (int64_t j = 0; j < D; ++j) gi[j] = T(A(g[j]) - exp_fast(A(y[j])) * s);
   else
     for (int64_t j = 0; j < D; ++j) gi[j] = T(A(y[j]) * (A(g[j]) - s));
 }
