@@ -119,10 +119,15 @@ def _lit(node):
     return v if isinstance(v, (int, float, str, bool, type(None), tuple)) else type(v).__name__
 
 
+# Builtins whose docstring names an argument differently from the keyword torch accepts:
+# one_hot's says `tensor`, but torch.nn.functional.one_hot(input=...) is the call that works.
+_DOC_FIXES = {"one_hot": [("input", "POSITIONAL_OR_KEYWORD", "<req>"), ("num_classes", "POSITIONAL_OR_KEYWORD", -1)]}
+
+
 def _cmp(e_obj, t_obj):
     pe, pt = _params(e_obj), _params(t_obj)
     if pt is None:
-        pt = _doc_params(t_obj)
+        pt = _DOC_FIXES.get(getattr(t_obj, "__name__", None)) or _doc_params(t_obj)
         if pt is not None and pe is not None:
             # docstrings do not mark positional-only / keyword-only reliably: compare names and defaults
             pe = [(n, d) for n, _, d in pe]
