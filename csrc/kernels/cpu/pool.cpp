@@ -19,8 +19,55 @@ struct PoolGeometry {
 
 int64_t plane_grain(const PoolGeometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.oh * g.ow)); }
 
+// Max pooling where every window lies inside the input (no padding, last window in bounds): no
+// bounds checks, branch-free running max. Same result and index as the general loop below (first
+// maximum wins; the first NaN wins and ends the window).
+template <class T> void max_forward_inside(const PoolArgs& a, const PoolGeometry& g) {
+  const T* x = reinterpret_cast<const T*>(a.input.data);
+  T* y = reinterpret_cast<T*>(a.output.data);
+  int64_t* idx = reinterpret_cast<int64_t*>(a.indices.data);
+  const int64_t kh = a.kernel[0], kw = a.kernel[1], sh = a.stride[0], sw = a.stride[1];
+  const int64_t dh = a.dilation[0] * g.w, dw = a.dilation[1];
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t b, int64_t e) {
+    using acc_t = opmath_t<T>;
+    for (int64_t p = b; p < e; ++p) {
+      const T* plane = x + p * g.h * g.w;
+      T* yo = y + p * g.oh * g.ow;
+      int64_t* io = idx + p * g.oh * g.ow;
+      for (int64_t oy = 0; oy < g.oh; ++oy)
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const int64_t i0 = oy * sh * g.w + ox * sw;
+          acc_t best = acc_t(plane[i0]);
+          int64_t bi = i0;
+          if (best == best) {
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j) {
+                const int64_t k = i0 + i * dh + j * dw;
+                const acc_t v = acc_t(plane[k]);
+                if (__builtin_expect(v != v, 0)) {  // NaN propagates, as in PyTorch
+                  best = v;
+                  bi = k;
+                  goto done;
+                }
+                const bool up = v > best;
+                best = up ? v : best;
+                bi = up ? k : bi;
+              }
+          }
+        done:
+          yo[oy * g.ow + ox] = T(best);
+          io[oy * g.ow + ox] = bi;
+        }
+    }
+  });
+}
+
 template <class T> void max_forward(const PoolArgs& a) {
   PoolGeometry g(a);
+  if (a.padding[0] == 0 && a.padding[1] == 0 && g.oh > 0 && g.ow > 0 &&
+      (g.oh - 1) * a.stride[0] + (a.kernel[0] - 1) * a.dilation[0] < g.h &&
+      (g.ow - 1) * a.stride[1] + (a.kernel[1] - 1) * a.dilation[1] < g.w)
+    return max_forward_inside<T>(a, g);
   const T* x = reinterpret_cast<const T*>(a.input.data);
   T* y = reinterpret_cast<T*>(a.output.data);
   int64_t* idx = reinterpret_cast<int64_t*>(a.indices.data);
