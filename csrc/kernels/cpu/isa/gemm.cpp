@@ -97,6 +97,40 @@ template <class T> T* scratch_b(size_t n) {
   return s.get(n);
 }
 
+#if defined(__AVX512F__)
+// One strip of row-major float A (mr <= 14 rows, row stride rs) into [p][i] with MR = 14: 16
+// columns at a time, transposed in registers (16 x 16, rows past mr zero); returns the columns done.
+inline int64_t pack_a_rows_avx512(const float* a, int64_t rs, int64_t mr, int64_t kc, float* dst) {
+  const __mmask16 keep = 0x3FFF;
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i) r[i] = i < mr ? _mm512_loadu_ps(a + i * rs + p) : _mm512_setzero_ps();
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int q = 0; q < 4; ++q) {  // u[4q + e]: rows 4q..4q+3 of column e of each 128-bit lane
+      u[4 * q] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44);
+      u[4 * q + 1] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+      u[4 * q + 2] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44);
+      u[4 * q + 3] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+    }
+    for (int e = 0; e < 4; ++e) {
+      const __m512 v0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88), v1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD);
+      const __m512 v2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88);
+      const __m512 v3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
+      _mm512_mask_storeu_ps(dst + (p + e) * 14, keep, _mm512_shuffle_f32x4(v0, v2, 0x88));
+      _mm512_mask_storeu_ps(dst + (p + 8 + e) * 14, keep, _mm512_shuffle_f32x4(v0, v2, 0xDD));
+      _mm512_mask_storeu_ps(dst + (p + 4 + e) * 14, keep, _mm512_shuffle_f32x4(v1, v3, 0x88));
+      _mm512_mask_storeu_ps(dst + (p + 12 + e) * 14, keep, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+    }
+  }
+  return p;
+}
+#endif
+
 // Pack rows [0, mc) x cols [0, kc) of A (row stride rs, col stride cs) into MR-row strips,
 // each laid out [p][i]; rows past mc are zero.
 template <class T> void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, T* dst) {
@@ -104,6 +138,18 @@ template <class T> void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, i
   for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
     const int64_t mr = std::min<int64_t>(MR, mc - i0);
     const T* a = A + i0 * rs;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float> && MR == 14) {
+      if (cs == 1 && kc >= 16) {
+        const int64_t p0 = pack_a_rows_avx512(a, rs, mr, kc, dst);
+        for (int64_t p = p0; p < kc; ++p) {
+          for (int64_t i = 0; i < mr; ++i) dst[p * MR + i] = a[i * rs + p];
+          for (int64_t i = mr; i < MR; ++i) dst[p * MR + i] = T(0);
+        }
+        continue;
+      }
+    }
+#endif
     if (mr == MR && rs == 1) {
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = a[p * cs + i];
