@@ -28,11 +28,52 @@ inline void tap_range(int64_t o, int64_t s, int64_t pad, int64_t d, int64_t k, i
   if (hi < lo) hi = lo;
 }
 
+// The common 2x2 / stride 2 pool with every window inside the input: the four taps unrolled,
+// branch-free, same rule as below (first maximum wins; the first NaN wins and stops the window).
+template <class T> void max_forward_2x2(const PoolArgs& a, const PoolGeometry& g) {
+  const T* x = reinterpret_cast<const T*>(a.input.data);
+  T* y = reinterpret_cast<T*>(a.output.data);
+  int64_t* idx = reinterpret_cast<int64_t*>(a.indices.data);
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t b, int64_t e) {
+    using acc_t = opmath_t<T>;
+    for (int64_t p = b; p < e; ++p) {
+      const T* plane = x + p * g.h * g.w;
+      T* yo = y + p * g.oh * g.ow;
+      int64_t* io = idx + p * g.oh * g.ow;
+      for (int64_t oy = 0; oy < g.oh; ++oy) {
+        const int64_t base = 2 * oy * g.w;
+        const T* r0 = plane + base;
+        const T* r1 = r0 + g.w;
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const int64_t j = 2 * ox;
+          const acc_t v[3] = {acc_t(r0[j + 1]), acc_t(r1[j]), acc_t(r1[j + 1])};
+          const int64_t k[3] = {base + j + 1, base + g.w + j, base + g.w + j + 1};
+          acc_t best = acc_t(r0[j]);
+          int64_t bi = base + j;
+          bool stop = best != best;
+          for (int q = 0; q < 3; ++q) {
+            const bool nan = v[q] != v[q];
+            const bool up = !stop && (v[q] > best || nan);
+            best = up ? v[q] : best;
+            bi = up ? k[q] : bi;
+            stop = stop || nan;
+          }
+          yo[oy * g.ow + ox] = T(best);
+          io[oy * g.ow + ox] = bi;
+        }
+      }
+    }
+  });
+}
+
 // Window bounds are clamped once per output row / column, so the inner loops carry no bounds
 // checks; the running max is branch-free. First maximum wins; the first NaN wins and ends the
 // window (NaN propagates, as in PyTorch); an empty window gives -inf and index -1.
 template <class T> void max_forward(const PoolArgs& a) {
   PoolGeometry g(a);
+  if (a.kernel[0] == 2 && a.kernel[1] == 2 && a.stride[0] == 2 && a.stride[1] == 2 && a.dilation[0] == 1 &&
+      a.dilation[1] == 1 && a.padding[0] == 0 && a.padding[1] == 0 && 2 * g.oh <= g.h && 2 * g.ow <= g.w)
+    return max_forward_2x2<T>(a, g);
   const T* x = reinterpret_cast<const T*>(a.input.data);
   T* y = reinterpret_cast<T*>(a.output.data);
   int64_t* idx = reinterpret_cast<int64_t*>(a.indices.data);
