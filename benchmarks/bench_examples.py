@@ -2,6 +2,7 @@
 epoch times (training pass only, evaluation excluded) and final metrics.
 
     python benchmarks/bench_examples.py [--only mnist_mlp,mnist_lenet] [--threads 2] [--cifar-root DIR]
+                                        [--clock wall|cpu] [--epochs N]
 
 Each example is the same script; `--framework torch` swaps `import ember as torch` for PyTorch.
 Runs alternate frameworks per example so both see the same machine load. Prints a Markdown table.
@@ -30,8 +31,8 @@ RUNS = [
 EPOCH = re.compile(r"^epoch \d+: .*\(([\d.]+) s\)$")
 
 
-def run(script, args, framework, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), EMBER_NUM_THREADS=str(threads),
+def run(script, args, framework, threads, clock="wall"):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), EMBER_NUM_THREADS=str(threads), EXAMPLES_CLOCK=clock,
                PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "src")] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     res = subprocess.run([sys.executable, script, "--quiet", "--framework", framework, *args], cwd=EXAMPLES,
                          capture_output=True, text=True, env=env)
@@ -51,9 +52,13 @@ def main():
     p.add_argument("--only", default="", help="comma-separated script names (without .py)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--cifar-root", default=None, help="CIFAR-10 folder; the CIFAR example is skipped without it")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                   help="cpu: epoch times in process CPU time (steadier on a loaded machine; use with --threads 1)")
+    p.add_argument("--epochs", type=int, default=0, help="override each example's default epoch count")
     args = p.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
-    print(f"threads: {args.threads}; epoch time = median over epochs of the training pass\n")
+    print(f"threads: {args.threads}; clock: {args.clock}; load average {os.getloadavg()[0]:.1f}; "
+          f"epoch time = median over epochs of the training pass\n")
     print("| example | ember epoch (s) | torch epoch (s) | torch / ember | ember final | torch final |")
     print("|---|---|---|---|---|---|")
     for script, extra, final_prefix in RUNS:
@@ -66,7 +71,8 @@ def main():
             extra = [a.replace("{cifar}", args.cifar_root) for a in extra]
         results = {}
         for framework in ("ember", "torch"):
-            results[framework] = summarise(run(script, extra, framework, args.threads), final_prefix)
+            ex = extra + (["--epochs", str(args.epochs)] if args.epochs else [])
+            results[framework] = summarise(run(script, ex, framework, args.threads, args.clock), final_prefix)
         (et, ef), (tt, tf) = results["ember"], results["torch"]
         em, tm = statistics.median(et), statistics.median(tt)
         print(f"| {name} | {em:.2f} | {tm:.2f} | {tm / em:.2f}x | {ef} | {tf} |", flush=True)

@@ -17,6 +17,9 @@ import numpy as np
 
 FASHION_MNIST_DIRS = ["/usr/share/datasets/fashion-mnist", os.path.expanduser("~/.ember/data")]
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
+# Epoch clock: wall time, or process CPU time with EXAMPLES_CLOCK=cpu (benchmarks/bench_examples.py
+# --clock cpu; steadier than wall time on a shared machine, comparable at one thread).
+_clock = time.process_time if os.environ.get("EXAMPLES_CLOCK") == "cpu" else time.perf_counter
 
 
 def import_framework():
@@ -137,11 +140,11 @@ class History:
         self._elapsed = None
 
     def start_epoch(self):
-        self._start, self._elapsed = time.perf_counter(), None
+        self._start, self._elapsed = _clock(), None
 
     def stop_clock(self):
         """End the timed part of the epoch (training); evaluation after this is not counted."""
-        self._elapsed = time.perf_counter() - self._start
+        self._elapsed = _clock() - self._start
 
     def end_epoch(self, epoch, show=True, **metrics):
         if self._elapsed is None:

@@ -97,6 +97,40 @@ template <class T> T* scratch_b(size_t n) {
   return s.get(n);
 }
 
+#if defined(__AVX512F__)
+// One strip of row-major float A (mr <= 14 rows, row stride rs) into [p][i] with MR = 14: 16
+// columns at a time, transposed in registers (16 x 16, rows past mr zero); returns the columns done.
+inline int64_t pack_a_rows_avx512(const float* a, int64_t rs, int64_t mr, int64_t kc, float* dst) {
+  const __mmask16 keep = 0x3FFF;
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i) r[i] = i < mr ? _mm512_loadu_ps(a + i * rs + p) : _mm512_setzero_ps();
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int q = 0; q < 4; ++q) {  // u[4q + e]: rows 4q..4q+3 of column e of each 128-bit lane
+      u[4 * q] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44);
+      u[4 * q + 1] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+      u[4 * q + 2] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44);
+      u[4 * q + 3] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+    }
+    for (int e = 0; e < 4; ++e) {
+      const __m512 v0 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88), v1 = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD);
+      const __m512 v2 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88);
+      const __m512 v3 = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0xDD);
+      _mm512_mask_storeu_ps(dst + (p + e) * 14, keep, _mm512_shuffle_f32x4(v0, v2, 0x88));
+      _mm512_mask_storeu_ps(dst + (p + 8 + e) * 14, keep, _mm512_shuffle_f32x4(v0, v2, 0xDD));
+      _mm512_mask_storeu_ps(dst + (p + 4 + e) * 14, keep, _mm512_shuffle_f32x4(v1, v3, 0x88));
+      _mm512_mask_storeu_ps(dst + (p + 12 + e) * 14, keep, _mm512_shuffle_f32x4(v1, v3, 0xDD));
+    }
+  }
+  return p;
+}
+#endif
+
 // Pack rows [0, mc) x cols [0, kc) of A (row stride rs, col stride cs) into MR-row strips,
 // each laid out [p][i]; rows past mc are zero.
 template <class T> void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, int64_t kc, T* dst) {
@@ -104,6 +138,18 @@ template <class T> void pack_a(const T* A, int64_t rs, int64_t cs, int64_t mc, i
   for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
     const int64_t mr = std::min<int64_t>(MR, mc - i0);
     const T* a = A + i0 * rs;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float> && MR == 14) {
+      if (cs == 1 && kc >= 16) {
+        const int64_t p0 = pack_a_rows_avx512(a, rs, mr, kc, dst);
+        for (int64_t p = p0; p < kc; ++p) {
+          for (int64_t i = 0; i < mr; ++i) dst[p * MR + i] = a[i * rs + p];
+          for (int64_t i = mr; i < MR; ++i) dst[p * MR + i] = T(0);
+        }
+        continue;
+      }
+    }
+#endif
     if (mr == MR && rs == 1) {
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = a[p * cs + i];
@@ -176,10 +222,13 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int64_t 
 
 // One MR x NR tile: acc = packed A strip @ packed B strip over kc, then
 // C[0:mr, 0:nr] = alpha * acc + beta * C (beta == 0: C is not read).
-template <class T>
+// MRK rows are computed (MRK < MR: a short last tile, whose packed strip still has MR-row steps:
+// lda = MR); B steps by ldb per k (NR when packed, the row stride when read in place).
+template <class T, int MRK = Blocking<T>::MR>
 void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t rsc, int64_t csc, int64_t mr,
-                int64_t nr, T alpha, T beta) {
-  constexpr int W = Blocking<T>::W, NV = Blocking<T>::NV, MR = Blocking<T>::MR, NR = W * NV;
+                int64_t nr, T alpha, T beta, int64_t lda = Blocking<T>::MR,
+                int64_t ldb = Blocking<T>::W * Blocking<T>::NV) {
+  constexpr int W = Blocking<T>::W, NV = Blocking<T>::NV, MR = MRK, NR = W * NV;
   using V = typename VecOf<T, W>::type;
   V acc[MR][NV];
 #pragma GCC unroll 32
@@ -203,8 +252,8 @@ void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, 
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
     }
-    a += MR;
-    b += NR;
+    a += lda;
+    b += ldb;
   }
   // Epilogue: one code path for full and partial tiles (partial ones through `tmp`).
   alignas(64) T tmp[MR * NR];
@@ -239,16 +288,32 @@ struct Mat {
 };
 
 // Tiles of the packed block: rows [0, mc) of packed A x strips [s0, s1) of packed B.
+// One tile; a last tile of at most 8 rows runs the 8-row kernel (AVX-512's MR is 14).
+template <class T>
+inline void tile(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int64_t csc, int64_t mr, int64_t nr, T alpha,
+                 T beta, int64_t ldb) {
+  constexpr int MR = Blocking<T>::MR;
+  if constexpr (MR > 8) {
+    if (mr <= 8) return micro_tile<T, 8>(kc, a, b, c, rsc, csc, mr, nr, alpha, beta, MR, ldb);
+  }
+  micro_tile<T>(kc, a, b, c, rsc, csc, mr, nr, alpha, beta, MR, ldb);
+}
+
+// B strips come packed at bp (strip s at bp + s * NR * kc), or, with bu != nullptr, full strips
+// are read in place from row-major B (bu: row pc, column jc; row stride ldb) and only a partial
+// last strip is packed.
 template <class T>
 void macro_kernel(const Mat& d, const T* ap, const T* bp, T* C, int64_t mc, int64_t nc, int64_t kc, int64_t s0,
-                  int64_t s1, T alpha, T beta) {
+                  int64_t s1, T alpha, T beta, const T* bu = nullptr) {
   constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, nc - j0);
-    const T* b = bp + s * NR * kc;
+    const bool in_place = bu != nullptr && nr == NR;
+    const T* b = in_place ? bu + j0 : bp + s * NR * kc;
+    const int64_t ldb = in_place ? d.rsb : NR;
     for (int64_t i0 = 0; i0 < mc; i0 += MR) {
       const int64_t mr = std::min<int64_t>(MR, mc - i0);
-      micro_tile<T>(kc, ap + i0 * kc, b, C + i0 * d.rsc + j0 * d.csc, d.rsc, d.csc, mr, nr, alpha, beta);
+      tile<T>(kc, ap + i0 * kc, b, C + i0 * d.rsc + j0 * d.csc, d.rsc, d.csc, mr, nr, alpha, beta, ldb);
     }
   }
 }
@@ -270,6 +335,10 @@ void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, i
   }
   T* ap = scratch_a<T>(size_t(MC * std::min(KC, d.k)));
   T* bp = scratch_b<T>(size_t(std::min(KC, d.k) * round_up(std::min(NC, d.n), NR)));
+  // Few rows of A (a batch of 64 through a layer, an RNN step): each B strip serves only a few
+  // tiles, so row-major B is read in place rather than copied (unless its row stride is a
+  // multiple of 4 KiB, whose rows would all collide in the same L1 sets).
+  const bool b_in_place = d.csb == 1 && m1 - m0 <= 5 * MR && (d.rsb * int64_t(sizeof(T))) % 4096 != 0;
   for (int64_t jc = 0; jc < d.n; jc += NC) {
     const int64_t nc = std::min(NC, d.n - jc), strips = (nc + NR - 1) / NR;
     const int64_t s0 = split_m ? 0 : strips * tid / nt, s1 = split_m ? strips : strips * (tid + 1) / nt;
@@ -277,11 +346,13 @@ void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, i
     for (int64_t pc = 0; pc < d.k; pc += KC) {
       const int64_t kc = std::min(KC, d.k - pc);
       const T beta_eff = pc == 0 ? beta : T(1);
-      pack_b(B + pc * d.rsb + jc * d.csb, d.rsb, d.csb, kc, nc, s0, s1, bp);
+      const T* bu = b_in_place ? B + pc * d.rsb + jc : nullptr;
+      if (!b_in_place) pack_b(B + pc * d.rsb + jc * d.csb, d.rsb, d.csb, kc, nc, s0, s1, bp);
+      else if (nc % NR != 0 && s1 == strips) pack_b(B + pc * d.rsb + jc, d.rsb, d.csb, kc, nc, strips - 1, strips, bp);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         const int64_t mc = std::min(MC, m1 - ic);
         pack_a(A + ic * d.rsa + pc * d.csa, d.rsa, d.csa, mc, kc, ap);
-        macro_kernel<T>(d, ap, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff);
+        macro_kernel<T>(d, ap, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff, bu);
       }
     }
   }

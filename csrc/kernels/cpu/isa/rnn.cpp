@@ -104,6 +104,27 @@ void lstm_row_avx512(float* g, const float* b, float* c, float* tc, float* ho, f
   }
 }
 
+// One row of the LSTM backward: reads dh (+ carry), the saved gates, tanh(c), c_prev and dc;
+// writes the four pre-activation gradients and dc for the previous step (same formulas as the
+// portable loop in backward_rows).
+void lstm_back_row_avx512(const float* g, const float* dhi, const float* dhc, const float* tc, const float* cpv,
+                          float* dc, float* dg, int64_t H) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int64_t j = 0; j < H; j += 16) {
+    const __mmask16 m = tail(H - j);
+    const __m512 dh = _mm512_add_ps(ld(dhi, j, m), ld(dhc, j, m));
+    const __m512 i = ld(g, j, m), f = ld(g + H, j, m), gc = ld(g + 2 * H, j, m), o = ld(g + 3 * H, j, m);
+    const __m512 t = ld(tc, j, m);
+    const __m512 dho = _mm512_mul_ps(dh, o);
+    const __m512 d = _mm512_add_ps(ld(dc, j, m), _mm512_mul_ps(dho, _mm512_fnmadd_ps(t, t, one)));
+    st(dc, j, m, _mm512_mul_ps(d, f));
+    st(dg, j, m, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(d, gc), i), _mm512_sub_ps(one, i)));
+    st(dg + H, j, m, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(d, ld(cpv, j, m)), f), _mm512_sub_ps(one, f)));
+    st(dg + 2 * H, j, m, _mm512_mul_ps(_mm512_mul_ps(d, i), _mm512_fnmadd_ps(gc, gc, one)));
+    st(dg + 3 * H, j, m, _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(dh, t), o), _mm512_sub_ps(one, o)));
+  }
+}
+
 void gru_row_avx512(float* g, const float* hg, const float* b, const float* bhn, const float* hp, float* hn,
                     float* ho, float* ho2, int64_t H) {
   for (int64_t j = 0; j < H; j += 16) {
@@ -238,6 +259,14 @@ template <class T> void backward_rows(const RnnStepArgs& a, int64_t r0, int64_t 
     const T* dhi = cp<T>(a.dh_in) + r * a.ld_dh_in;
     T* dhc = a.dh_carry ? mp<T>(a.dh_carry) + r * a.ld_dh_carry : nullptr;
     T* dg = mp<T>(a.dgates) + r * a.ld_dgates;
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+      if (a.mode == 2) {
+        lstm_back_row_avx512(g, dhi, dhc, cp<T>(a.tanh_c) + r * H, cp<T>(a.c_prev) + r * H, mp<T>(a.dc) + r * H, dg, H);
+        continue;
+      }
+    }
+#endif
     for (int64_t j0 = 0; j0 < H; j0 += C) {
       const int64_t n = std::min(C, H - j0);
       load_sum(dh, dhi + j0, dhc ? dhc + j0 : nullptr, n);
