@@ -10,7 +10,9 @@
 // and the direct loops give each output to one thread, so results are bitwise identical for any
 // thread count.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "core/parallel.h"
@@ -503,6 +505,161 @@ template <class T> std::vector<T> flipped_weights(const Geometry& g, const T* wt
   return w2;
 }
 
+// ---- direct stride-1 paths (isa/conv_direct.cpp, Note [direct convolution])
+
+// Planes [count][sh][sw] copied to [count][plane] as dh_ x dw_ grids, source at (top, left), zero
+// elsewhere (and after each grid up to `plane`), plus kDirectConvSlack zeros after the last plane.
+template <class T> struct Padded {
+  std::unique_ptr<T[]> buf;
+  int64_t plane = 0;
+};
+template <class T>
+Padded<T> pad_planes(const T* src, int64_t count, int64_t sh, int64_t sw, int64_t dh_, int64_t dw_, int64_t top,
+                     int64_t left, int64_t plane) {
+  Padded<T> p;
+  p.plane = plane;
+  p.buf.reset(new T[size_t(count * plane + kDirectConvSlack)]);
+  T* dst = p.buf.get();
+  std::fill(dst + count * plane, dst + count * plane + kDirectConvSlack, T(0));
+  const int64_t j0 = std::max<int64_t>(0, left), j1 = std::min(dw_, left + sw);
+  parallel_for(0, count, std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; ++pl) {
+      T* d = dst + pl * plane;
+      const T* s0 = src + pl * sh * sw;
+      for (int64_t r = 0; r < dh_; ++r) {
+        T* row = d + r * dw_;
+        const int64_t iy = r - top;
+        if (iy < 0 || iy >= sh || j0 >= j1) {
+          std::fill(row, row + dw_, T(0));
+          continue;
+        }
+        std::fill(row, row + j0, T(0));
+        std::memcpy(row + j0, s0 + iy * sw + (j0 - left), size_t(j1 - j0) * sizeof(T));
+        std::fill(row + j1, row + dw_, T(0));
+      }
+      std::fill(d + dh_ * dw_, d + plane, T(0));
+    }
+  });
+  return p;
+}
+
+// Stride 1, not depthwise, not 1x1 (those have their own paths). EMBER_CONV_DIRECT=0 turns the
+// direct paths off (benchmarks compare the two; the tests cover both).
+inline bool direct_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("EMBER_CONV_DIRECT");
+    return !(e && e[0] == '0');
+  }();
+  return on;
+}
+inline bool direct_ok(const Geometry& g) {
+  return direct_enabled() && g.sh == 1 && g.sw == 1 && !g.is_depthwise() && !(g.kh == 1 && g.kw == 1);
+}
+
+// Share of the positions the direct forward computes that are real outputs: it runs over flat
+// padded rows in blocks of nv vectors (isa/conv_direct.cpp; AVX-512 float block sizes), computing the
+// padding columns too. Small planes (4x4, 2x2 in ResNet's last stages) waste most lanes there and
+// keep the GEMM, which packs several images per strip.
+inline double direct_efficiency(int64_t oh, int64_t ow, int64_t wp, int64_t cout_g) {
+  const int64_t nb = (cout_g + 7) / 8, mr = (cout_g + nb - 1) / nb;
+  int64_t nv = std::min<int64_t>(6, 31 / (mr + 1));
+  if (nv == 5) nv = 4;
+  const int64_t bq = nv * 16, q = (oh - 1) * wp + ow;
+  return double(oh * ow) / double((q + bq - 1) / bq * bq);
+}
+// The GEMM's share of useful rows in its 14-row register tiles (AVX-512).
+inline double gemm_row_efficiency(int64_t rows) { return double(rows) / double((rows + 13) / 14 * 14); }
+inline bool direct_wins(double eff, int64_t rows) { return eff >= 0.75 || eff > gemm_row_efficiency(rows); }
+inline bool forward_direct_wins(const Geometry& g) {
+  return direct_ok(g) && direct_wins(direct_efficiency(g.oh, g.ow, g.ow + (g.kw - 1) * g.dw, g.cout_g()), g.cout_g());
+}
+
+inline DirectConvArgs direct_args(const Geometry& g, Dtype dt) {
+  DirectConvArgs d;
+  d.dtype = dt;
+  d.n = g.n;
+  d.groups = g.groups;
+  d.cin_g = g.cin_g();
+  d.cout_g = g.cout_g();
+  d.kh = g.kh;
+  d.kw = g.kw;
+  d.dh = g.dh;
+  d.dw = g.dw;
+  d.oh = g.oh;
+  d.ow = g.ow;
+  d.hp = g.oh + (g.kh - 1) * g.dh;
+  d.wp = g.ow + (g.kw - 1) * g.dw;
+  d.x_plane = d.hp * d.wp;
+  d.x = d.w = d.gy = nullptr;
+  d.y = d.gw = nullptr;
+  d.gy_plane = 0;
+  return d;
+}
+
+// y = conv(x, w): weights as [grp][c][tap][o].
+template <class T> void forward_direct(const Geometry& g, const T* x, const T* wt, T* y) {
+  DirectConvArgs d = direct_args(g, DtypeOf<T>::value);
+  const int64_t taps = g.kh * g.kw, cin = g.cin_g(), cout = g.cout_g();
+  Padded<T> xp = pad_planes(x, g.n * g.c_in, g.h, g.w, d.hp, d.wp, g.ph, g.pw, d.x_plane);
+  std::vector<T> wl(size_t(g.c_out * cin * taps));
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t o = 0; o < cout; ++o)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          wl[size_t(((grp * cin + c) * taps + t) * cout + o)] = wt[((grp * cout + o) * cin + c) * taps + t];
+  d.x = xp.buf.get();
+  d.w = wl.data();
+  d.y = y;
+  selected_conv_direct_forward()(d);
+}
+
+// gx = conv(gy padded by d*(k-1) - p, w flipped and transposed per group).
+inline bool input_grad_direct_ok(const Geometry& g) {
+  return direct_ok(g) && g.dh * (g.kh - 1) >= g.ph && g.dw * (g.kw - 1) >= g.pw &&
+         direct_wins(direct_efficiency(g.h, g.w, g.w + (g.kw - 1) * g.dw, g.cin_g()), g.cin_g());
+}
+// The weight gradient's positions run in whole vectors per padded plane. Measured (1 thread, AVX-512):
+// the direct kernel wins up to 64 input channels per group; beyond (ResNet-18's 128-512 channel
+// layers on 8x8 and smaller planes) the GEMM, whose depth spans many images, is faster.
+inline bool weight_grad_direct_ok(const Geometry& g) {
+  const int64_t wp = g.ow + (g.kw - 1) * g.dw;
+  return direct_ok(g) && (g.kw == 3 || g.kw == 5) && g.cin_g() <= 64 &&
+         double(g.oh * g.ow) / double((g.oh * wp + 15) / 16 * 16) >= 0.6;
+}
+template <class T> void backward_input_direct(const Geometry& g, const T* gy, const T* wt, T* gx) {
+  Geometry t = g;  // the transposed problem: channels swapped, output = the input's size
+  t.c_in = g.c_out;
+  t.c_out = g.c_in;
+  t.oh = g.h;
+  t.ow = g.w;
+  DirectConvArgs d = direct_args(t, DtypeOf<T>::value);
+  const int64_t taps = g.kh * g.kw, cin = g.cin_g(), cout = g.cout_g();
+  Padded<T> yp = pad_planes(gy, g.n * g.c_out, g.oh, g.ow, d.hp, d.wp, g.dh * (g.kh - 1) - g.ph,
+                            g.dw * (g.kw - 1) - g.pw, d.x_plane);
+  std::vector<T> wl(size_t(g.c_out * cin * taps));  // [grp][o][tap'][c], tap' = taps - 1 - tap
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t o = 0; o < cout; ++o)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t tp = 0; tp < taps; ++tp)
+          wl[size_t(((grp * cout + o) * taps + (taps - 1 - tp)) * cin + c)] = wt[((grp * cout + o) * cin + c) * taps + tp];
+  d.x = yp.buf.get();
+  d.w = wl.data();
+  d.y = gx;
+  selected_conv_direct_forward()(d);
+}
+
+// gw = sum over images and positions of gy * shifted x; gy laid on the padded grid with zero columns.
+template <class T> void backward_weight_direct(const Geometry& g, const T* x, const T* gy, T* gw) {
+  DirectConvArgs d = direct_args(g, DtypeOf<T>::value);
+  Padded<T> xp = pad_planes(x, g.n * g.c_in, g.h, g.w, d.hp, d.wp, g.ph, g.pw, d.x_plane);
+  d.gy_plane = (g.oh * d.wp + 15) / 16 * 16;
+  Padded<T> yp = pad_planes(gy, g.n * g.c_out, g.oh, g.ow, g.oh, d.wp, 0, 0, d.gy_plane);
+  d.x = xp.buf.get();
+  d.gy = yp.buf.get();
+  d.gw = gw;
+  selected_conv_direct_weight()(d);
+}
+
 // ---- the three passes
 
 template <class T> void forward(const ConvArgs& a) {
@@ -511,6 +668,7 @@ template <class T> void forward(const ConvArgs& a) {
   const T* wt = reinterpret_cast<const T*>(a.weight.data);
   T* y = reinterpret_cast<T*>(a.output.data);
   if (g.is_depthwise()) return depthwise_forward(g, x, wt, y);
+  if (forward_direct_wins(g)) return forward_direct(g, x, wt, y);
   if (g.kh == 1 && g.kw == 1 && g.ph == 0 && g.pw == 0 && (g.sh > 1 || g.sw > 1)) {
     // Strided 1x1: subsample the image once (contiguous rows), then a stride-1 1x1 product.
     std::vector<T> sub(size_t(g.n * g.c_in * g.l()));
@@ -547,6 +705,7 @@ template <class T> void backward_input(const ConvArgs& a) {
     else for (int64_t n = 0; n < g.n; ++n) one(n);
     return;
   }
+  if (input_grad_direct_ok(g)) return backward_input_direct(g, gy, wt, gx);
   if (input_grad_as_forward(g)) {
     std::vector<T> w2 = flipped_weights(g, wt);
     Geometry t = transposed_geometry(g);
@@ -580,6 +739,7 @@ template <class T> void backward_weight(const ConvArgs& a) {
   T* gw = reinterpret_cast<T*>(a.weight.data);
   const T* gy = reinterpret_cast<const T*>(a.output.data);
   if (g.is_depthwise()) return depthwise_backward_weight(g, x, gy, gw);
+  if (weight_grad_direct_ok(g)) return backward_weight_direct(g, x, gy, gw);
   const int64_t L = g.l(), K = g.k_g();
   if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {
     // 1x1: the image is already the column matrix, and the plain GEMM's blocked transposes pack

@@ -19,6 +19,34 @@ struct PoolGeometry {
 
 int64_t plane_grain(const PoolGeometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.oh * g.ow)); }
 
+// Max of a window inside the image (row stride rs, column stride cs) and its offset: one comparison
+// per element. !(v <= best) is v > best or v NaN (best is never NaN: the scan stops at the first
+// NaN), so ties keep the first maximum, as in PyTorch. KH, KW > 0 fix the window size.
+template <class T, int KH, int KW>
+inline opmath_t<T> window_max(const T* win, int64_t kh, int64_t kw, int64_t rs, int64_t cs, int64_t& best_off) {
+  using acc_t = opmath_t<T>;
+  if constexpr (KH > 0) {
+    kh = KH;
+    kw = KW;
+    cs = 1;
+  }
+  acc_t best = acc_t(win[0]);
+  best_off = 0;
+  if (best != best) return best;
+  for (int64_t i = 0; i < kh; ++i) {
+    const T* r = win + i * rs;
+    for (int64_t j = 0; j < kw; ++j) {
+      const acc_t v = acc_t(r[j * cs]);
+      if (!(v <= best)) {
+        best = v;
+        best_off = i * rs + j * cs;
+        if (v != v) return best;
+      }
+    }
+  }
+  return best;
+}
+
 template <class T> void max_forward(const PoolArgs& a) {
   PoolGeometry g(a);
   const T* x = reinterpret_cast<const T*>(a.input.data);
@@ -30,6 +58,22 @@ template <class T> void max_forward(const PoolArgs& a) {
       for (int64_t oy = 0; oy < g.oh; ++oy)
         for (int64_t ox = 0; ox < g.ow; ++ox) {
           using acc_t = opmath_t<T>;
+          const int64_t iy0 = oy * a.stride[0] - a.padding[0], ix0 = ox * a.stride[1] - a.padding[1];
+          if (iy0 >= 0 && iy0 + (a.kernel[0] - 1) * a.dilation[0] < g.h && ix0 >= 0 &&
+              ix0 + (a.kernel[1] - 1) * a.dilation[1] < g.w) {
+            // Window inside the image: no bounds tests.
+            const T* win = plane + iy0 * g.w + ix0;
+            const int64_t rs = a.dilation[0] * g.w, cs = a.dilation[1];
+            int64_t best_off = 0;
+            const acc_t best = a.kernel[0] == 3 && a.kernel[1] == 3 && cs == 1
+                                   ? window_max<T, 3, 3>(win, 3, 3, rs, 1, best_off)
+                               : a.kernel[0] == 2 && a.kernel[1] == 2 && cs == 1
+                                   ? window_max<T, 2, 2>(win, 2, 2, rs, 1, best_off)
+                                   : window_max<T, 0, 0>(win, a.kernel[0], a.kernel[1], rs, cs, best_off);
+            y[(p * g.oh + oy) * g.ow + ox] = T(best);
+            idx[(p * g.oh + oy) * g.ow + ox] = iy0 * g.w + ix0 + best_off;
+            continue;
+          }
           acc_t best = -std::numeric_limits<acc_t>::infinity();
           int64_t best_i = -1;
           for (int64_t i = 0; i < a.kernel[0]; ++i) {
