@@ -211,12 +211,12 @@ template <class T> void forward_typed(const DirectConvArgs& a) {
 // ---- weight gradient: vpart[i][kj] (W lanes each) += gy[i][q] * x[q + kj*dw] over q in [0, nvec*W) of
 // nimg images; the lanes are summed once at the end, in a fixed order.
 template <class T>
-using WgtTileFn = void (*)(const T* gy, int64_t gy_plane, int64_t gy_img, const T* x, int64_t x_img, int64_t dw,
-                           int64_t nimg, int64_t nvec, T* vpart);
+using WgtTileFn = void (*)(const T* gy, int64_t gy_plane, int64_t gy_img, const T* x, int64_t x_img, int64_t x_next,
+                           int64_t dw, int64_t nimg, int64_t nvec, T* vpart);
 
 template <class T, int MR, int KW>
-void wgt_tile(const T* gy, int64_t gy_plane, int64_t gy_img, const T* x, int64_t x_img, int64_t dw, int64_t nimg,
-              int64_t nvec, T* vpart) {
+void wgt_tile(const T* gy, int64_t gy_plane, int64_t gy_img, const T* x, int64_t x_img, int64_t x_next, int64_t dw,
+              int64_t nimg, int64_t nvec, T* vpart) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::W;
   V acc[MR][KW];
@@ -228,6 +228,8 @@ void wgt_tile(const T* gy, int64_t gy_plane, int64_t gy_img, const T* x, int64_t
     const T* g0 = gy + img * gy_img;
     const T* x0 = x + img * x_img;
     for (int64_t q = 0; q < nvec * W; q += W) {
+      // The next input channel's run (the caller's next tile, a cold plane): fetched meanwhile.
+      __builtin_prefetch(x0 + x_next + q);
       V xv[KW];
 #pragma GCC unroll 8
       for (int j = 0; j < KW; ++j) xv[j] = vload<V>(x0 + q + j * dw);
@@ -282,36 +284,52 @@ template <class T> void weight_typed(const DirectConvArgs& a) {
   const int64_t ipc = a.gy_plane <= budget ? std::max<int64_t>(1, budget / a.gy_plane) : 1;
   const int64_t cq = a.gy_plane <= budget ? nvec : std::max<int64_t>(4, budget / W);
   const int64_t gy_img = a.groups * cout * a.gy_plane, x_img = a.groups * cin * a.x_plane;
+  // Tasks: (group, run of channel blocks, run of input channels), as large as 8 tasks allow: every
+  // task reads its grad_output rows and input channels once (the chunk of grad_output rows stays in
+  // L1 across the task's input channels; the input chunk in L2 across its channel blocks).
   const int64_t oblocks = (cout + mr - 1) / mr;
-  int64_t cb = 8;
-  while (cb > 1 && a.groups * oblocks * ((cin + cb - 1) / cb) < 8) cb /= 2;
-  const int64_t cblocks = (cin + cb - 1) / cb, tasks = a.groups * oblocks * cblocks;
+  int64_t ob_per = oblocks, cb = cin;
+  auto ntasks = [&] { return a.groups * ((oblocks + ob_per - 1) / ob_per) * ((cin + cb - 1) / cb); };
+  while (ntasks() < 8 && (ob_per > 1 || cb > 1)) {
+    if (ob_per > 1) ob_per = (ob_per + 1) / 2;
+    else cb = (cb + 1) / 2;
+  }
+  const int64_t ogroups = (oblocks + ob_per - 1) / ob_per, cblocks = (cin + cb - 1) / cb;
+  const int64_t tasks = a.groups * ogroups * cblocks;
+  using V = typename Vec<T>::type;
   parallel_run(tasks, [&](int64_t task) {
-    const int64_t grp = task / (oblocks * cblocks), ob = task / cblocks % oblocks, cbk = task % cblocks;
-    const int64_t o0 = ob * mr, rows = std::min(mr, cout - o0), c0 = cbk * cb, c1 = std::min(cin, c0 + cb);
-    const WgtTileFn<T> fn = rows == mr ? full : tail;
-    // vpart[c - c0][ki][i][kj][lane]
-    std::vector<T> vpart(size_t((c1 - c0) * kh * rows * kw * W), T(0));
-    const T* gyg = gy + (grp * cout + o0) * a.gy_plane;
+    const int64_t grp = task / (ogroups * cblocks), og = task / cblocks % ogroups, cbk = task % cblocks;
+    const int64_t ob0 = og * ob_per, ob1 = std::min(oblocks, ob0 + ob_per);
+    const int64_t c0 = cbk * cb, c1 = std::min(cin, c0 + cb), per_ob = (c1 - c0) * kh * mr * kw * W;
+    // vpart[ob - ob0][c - c0][ki][i][kj][lane]
+    std::vector<T> vpart(size_t((ob1 - ob0) * per_ob), T(0));
     const T* xg = x + grp * cin * a.x_plane;
     for (int64_t img = 0; img < a.n; img += ipc) {
       const int64_t nimg = std::min(ipc, a.n - img);
       for (int64_t v0 = 0; v0 < nvec; v0 += cq) {
         const int64_t nv = std::min(cq, nvec - v0);
-        for (int64_t c = c0; c < c1; ++c)
-          for (int64_t ki = 0; ki < kh; ++ki)
-            fn(gyg + img * gy_img + v0 * W, a.gy_plane, gy_img,
-               xg + img * x_img + c * a.x_plane + ki * a.dh * a.wp + v0 * W, x_img, a.dw, nimg, nv,
-               vpart.data() + ((c - c0) * kh + ki) * rows * kw * W);
+        for (int64_t ob = ob0; ob < ob1; ++ob) {
+          const int64_t o0 = ob * mr, rows = std::min(mr, cout - o0);
+          const WgtTileFn<T> fn = rows == mr ? full : tail;
+          const T* gyc = gy + (grp * cout + o0) * a.gy_plane + img * gy_img + v0 * W;
+          T* vp = vpart.data() + (ob - ob0) * per_ob;
+          for (int64_t c = c0; c < c1; ++c)
+            for (int64_t ki = 0; ki < kh; ++ki)
+              fn(gyc, a.gy_plane, gy_img, xg + img * x_img + c * a.x_plane + ki * a.dh * a.wp + v0 * W, x_img,
+                 c + 1 < c1 ? a.x_plane : 0, a.dw, nimg, nv, vp + ((c - c0) * kh + ki) * rows * kw * W);
+        }
       }
     }
-    using V = typename Vec<T>::type;
-    for (int64_t c = c0; c < c1; ++c)
-      for (int64_t ki = 0; ki < kh; ++ki)
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t kj = 0; kj < kw; ++kj)
-            gw[(((grp * cout + o0 + i) * cin + c) * kh + ki) * kw + kj] =
-                hsum<T>(vload<V>(vpart.data() + ((((c - c0) * kh + ki) * rows + i) * kw + kj) * W));
+    for (int64_t ob = ob0; ob < ob1; ++ob) {
+      const int64_t o0 = ob * mr, rows = std::min(mr, cout - o0);
+      const T* vp = vpart.data() + (ob - ob0) * per_ob;
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t ki = 0; ki < kh; ++ki)
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t kj = 0; kj < kw; ++kj)
+              gw[(((grp * cout + o0 + i) * cin + c) * kh + ki) * kw + kj] =
+                  hsum<T>(vload<V>(vp + ((((c - c0) * kh + ki) * rows + i) * kw + kj) * W));
+    }
   });
 }
 
