@@ -19,9 +19,9 @@ struct PoolGeometry {
 
 int64_t plane_grain(const PoolGeometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.oh * g.ow)); }
 
-// Max of a window inside the image (row stride rs, column stride cs) and its offset: one comparison
-// per element. !(v <= best) is v > best or v NaN (best is never NaN: the scan stops at the first
-// NaN), so ties keep the first maximum, as in PyTorch. KH, KW > 0 fix the window size.
+// Max of a window inside the image (row stride rs, column stride cs) and its offset, as PyTorch's
+// `val > max || isnan(val)`: ties keep the first maximum, the last NaN wins. One comparison per
+// element while no NaN is seen (!(v <= best) is v > best or v NaN). KH, KW > 0 fix the window size.
 template <class T, int KH, int KW>
 inline opmath_t<T> window_max(const T* win, int64_t kh, int64_t kw, int64_t rs, int64_t cs, int64_t& best_off) {
   using acc_t = opmath_t<T>;
@@ -32,15 +32,15 @@ inline opmath_t<T> window_max(const T* win, int64_t kh, int64_t kw, int64_t rs, 
   }
   acc_t best = acc_t(win[0]);
   best_off = 0;
-  if (best != best) return best;
   for (int64_t i = 0; i < kh; ++i) {
     const T* r = win + i * rs;
     for (int64_t j = 0; j < kw; ++j) {
       const acc_t v = acc_t(r[j * cs]);
       if (!(v <= best)) {
-        best = v;
-        best_off = i * rs + j * cs;
-        if (v != v) return best;
+        if (best == best || v != v) {  // once best is NaN only a later NaN replaces it
+          best = v;
+          best_off = i * rs + j * cs;
+        }
       }
     }
   }
@@ -83,14 +83,12 @@ template <class T> void max_forward(const PoolArgs& a) {
               int64_t ix = ox * a.stride[1] - a.padding[1] + j * a.dilation[1];
               if (ix < 0 || ix >= g.w) continue;
               acc_t v = acc_t(plane[iy * g.w + ix]);
-              if (v > best || std::isnan(v) || best_i < 0) {  // NaN propagates, as in PyTorch
+              if (v > best || std::isnan(v) || best_i < 0) {  // NaN propagates (the last one), as in PyTorch
                 best = v;
                 best_i = iy * g.w + ix;
-                if (std::isnan(v)) goto done;
               }
             }
           }
-        done:
           y[(p * g.oh + oy) * g.ow + ox] = T(best);
           idx[(p * g.oh + oy) * g.ow + ox] = best_i;
         }
