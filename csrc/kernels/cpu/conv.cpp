@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
@@ -509,8 +510,13 @@ template <class T> std::vector<T> flipped_weights(const Geometry& g, const T* wt
 
 // Planes [count][sh][sw] copied to [count][plane] as dh_ x dw_ grids, source at (top, left), zero
 // elsewhere (and after each grid up to `plane`), plus kDirectConvSlack zeros after the last plane.
+// From the caching CPU allocator: a fresh multi-MB buffer per call would page-fault every time.
 template <class T> struct Padded {
-  std::unique_ptr<T[]> buf;
+  struct Free {
+    size_t bytes;
+    void operator()(T* p) const { get_allocator(DeviceType::CPU)->deallocate(p, bytes); }
+  };
+  std::unique_ptr<T, Free> buf{nullptr, Free{0}};
   int64_t plane = 0;
 };
 template <class T>
@@ -518,7 +524,9 @@ Padded<T> pad_planes(const T* src, int64_t count, int64_t sh, int64_t sw, int64_
                      int64_t left, int64_t plane) {
   Padded<T> p;
   p.plane = plane;
-  p.buf.reset(new T[size_t(count * plane + kDirectConvSlack)]);
+  const size_t bytes = size_t(count * plane + kDirectConvSlack) * sizeof(T);
+  p.buf = std::unique_ptr<T, typename Padded<T>::Free>(static_cast<T*>(get_allocator(DeviceType::CPU)->allocate(bytes)),
+                                                       typename Padded<T>::Free{bytes});
   T* dst = p.buf.get();
   std::fill(dst + count * plane, dst + count * plane + kDirectConvSlack, T(0));
   const int64_t j0 = std::max<int64_t>(0, left), j1 = std::min(dw_, left + sw);
@@ -543,7 +551,7 @@ Padded<T> pad_planes(const T* src, int64_t count, int64_t sh, int64_t sw, int64_
   return p;
 }
 
-// Stride 1, not depthwise, not 1x1 (those have their own paths). EMBER_CONV_DIRECT=0 turns the
+// Stride 1, not 1x1 (a plain GEMM). Depthwise stride-1 convolutions run here too (groups = C). EMBER_CONV_DIRECT=0 turns the
 // direct paths off (benchmarks compare the two; the tests cover both).
 inline bool direct_enabled() {
   static const bool on = [] {
@@ -553,7 +561,7 @@ inline bool direct_enabled() {
   return on;
 }
 inline bool direct_ok(const Geometry& g) {
-  return direct_enabled() && g.sh == 1 && g.sw == 1 && !g.is_depthwise() && !(g.kh == 1 && g.kw == 1);
+  return direct_enabled() && g.sh == 1 && g.sw == 1 && !(g.kh == 1 && g.kw == 1);
 }
 
 // Share of the positions the direct forward computes that are real outputs: it runs over flat
@@ -667,8 +675,8 @@ template <class T> void forward(const ConvArgs& a) {
   const T* x = reinterpret_cast<const T*>(a.input.data);
   const T* wt = reinterpret_cast<const T*>(a.weight.data);
   T* y = reinterpret_cast<T*>(a.output.data);
-  if (g.is_depthwise()) return depthwise_forward(g, x, wt, y);
   if (forward_direct_wins(g)) return forward_direct(g, x, wt, y);
+  if (g.is_depthwise()) return depthwise_forward(g, x, wt, y);
   if (g.kh == 1 && g.kw == 1 && g.ph == 0 && g.pw == 0 && (g.sh > 1 || g.sw > 1)) {
     // Strided 1x1: subsample the image once (contiguous rows), then a stride-1 1x1 product.
     std::vector<T> sub(size_t(g.n * g.c_in * g.l()));
@@ -738,8 +746,8 @@ template <class T> void backward_weight(const ConvArgs& a) {
   const T* x = reinterpret_cast<const T*>(a.input.data);
   T* gw = reinterpret_cast<T*>(a.weight.data);
   const T* gy = reinterpret_cast<const T*>(a.output.data);
-  if (g.is_depthwise()) return depthwise_backward_weight(g, x, gy, gw);
   if (weight_grad_direct_ok(g)) return backward_weight_direct(g, x, gy, gw);
+  if (g.is_depthwise()) return depthwise_backward_weight(g, x, gy, gw);
   const int64_t L = g.l(), K = g.k_g();
   if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {
     // 1x1: the image is already the column matrix, and the plain GEMM's blocked transposes pack

@@ -83,6 +83,20 @@ template <class T, class V> EMBER_DC_INLINE T hsum(V v) {
   return lane[0];
 }
 
+// dst[0, n) = src[0, n) for the short runs of the forward's epilogue: whole vectors, the last one
+// overlapping the previous (no call, no scalar remainder once n >= W).
+template <class T> EMBER_DC_INLINE void copy_run(T* __restrict dst, const T* __restrict src, int64_t n) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::W;
+  if (n < W) {
+    for (int64_t k = 0; k < n; ++k) dst[k] = src[k];
+    return;
+  }
+  int64_t k = 0;
+  for (; k + W <= n; k += W) vstore(dst + k, vload<V>(src + k));
+  if (k < n) vstore(dst + n - W, vload<V>(src + n - W));
+}
+
 // ---- forward: out[i][0, NV*W) = sum over c, taps of w[c][t][i] * x[c][off[t] + (0, NV*W)]
 template <class T>
 using FwdTileFn = void (*)(const T* x, int64_t x_plane, int64_t cin, const int64_t* off, int64_t taps, const T* w,
@@ -201,7 +215,7 @@ template <class T> void forward_typed(const DirectConvArgs& a) {
         for (int64_t i = 0; i < rows; ++i) {
           const T* src = out + i * BQ;
           T* dst = yg + (o0 + i) * L;
-          for (int64_t r = 0; r < nr; ++r) std::memcpy(dst + runs[r][1], src + runs[r][0], size_t(runs[r][2]) * sizeof(T));
+          for (int64_t r = 0; r < nr; ++r) copy_run(dst + runs[r][1], src + runs[r][0], runs[r][2]);
         }
       }
     }
