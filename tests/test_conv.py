@@ -189,6 +189,7 @@ PATHS = [
     ((2, 3, 6, 6), (4, 3, 3, 3), dict(padding=3)),
     ((2, 6, 10, 10), (10, 3, 5, 5), dict(groups=2, padding=2)),
     ((1, 17, 5, 40), (3, 17, 3, 3), dict(padding=(0, 1))),
+    ((2, 64, 4, 4), (64, 64, 3, 3), dict(padding=1)),  # small plane, many channels: the GEMM paths
 ]
 
 
@@ -306,6 +307,19 @@ def test_conv_every_isa(isa):
         pytest.skip(f"this CPU has no {isa}")
     env = dict(os.environ, EMBER_CPU_ISA=isa)
     r = subprocess.run([sys.executable, __file__, isa], env=env, capture_output=True, text=True, timeout=600,
+                       cwd=os.path.dirname(__file__))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]
+
+
+def test_conv_gemm_paths_with_direct_kernels_off():
+    # EMBER_CONV_DIRECT=0 sends every stride-1 case back to the implicit-im2col GEMM paths
+    import os
+    import subprocess
+    import sys
+    require_torch()
+    env = dict(os.environ, EMBER_CONV_DIRECT="0")
+    r = subprocess.run([sys.executable, __file__, "direct-off"], env=env, capture_output=True, text=True, timeout=600,
                        cwd=os.path.dirname(__file__))
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]

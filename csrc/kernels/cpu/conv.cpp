@@ -6,7 +6,9 @@
 // once per image, and small images are batched along N. The input gradient at stride 1 is the
 // forward convolution of grad_output with the flipped, transposed weights (padding d*(k-1) - p);
 // strided input gradients fall back to GEMM + col2im per image. Depthwise convolutions
-// (one input and one output channel per group) run direct loops. The GEMM never splits its depth
+// (one input and one output channel per group) run direct loops. Stride-1 convolutions whose
+// planes are large enough take the direct kernels instead (isa/conv_direct.cpp, Note [direct
+// convolution]; the *_direct functions below pick them). The GEMM never splits its depth
 // and the direct loops give each output to one thread, so results are bitwise identical for any
 // thread count.
 #include <algorithm>
