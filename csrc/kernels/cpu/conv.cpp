@@ -635,7 +635,8 @@ inline bool input_grad_direct_ok(const Geometry& g) {
 // layers on 8x8 and smaller planes) the GEMM, whose depth spans many images, is faster.
 inline bool weight_grad_direct_ok(const Geometry& g) {
   const int64_t wp = g.ow + (g.kw - 1) * g.dw;
-  return direct_ok(g) && (g.kw == 3 || g.kw == 5) && g.cin_g() <= 64 &&
+  // Its padding columns read up to (kw-1)*dw + 15 elements past the last plane: within the slack.
+  return direct_ok(g) && (g.kw == 3 || g.kw == 5) && g.cin_g() <= 64 && (g.kw - 1) * g.dw + 16 <= kDirectConvSlack &&
          double(g.oh * g.ow) / double((g.oh * wp + 15) / 16 * 16) >= 0.6;
 }
 template <class T> void backward_input_direct(const Geometry& g, const T* gy, const T* wt, T* gx) {
