@@ -191,6 +191,7 @@ PATHS = [
     ((1, 17, 5, 40), (3, 17, 3, 3), dict(padding=(0, 1))),
     ((2, 64, 4, 4), (64, 64, 3, 3), dict(padding=1)),  # small plane, many channels: the GEMM paths
     ((1, 2, 4, 300), (3, 2, 3, 3), dict(dilation=(1, 130), padding=(1, 2))),  # wide dilation: GEMM weight grad
+    ((3, 65, 2, 3), (70, 65, 3, 3), dict(padding=1)),  # tiny plane: explicit columns + one plain GEMM
 ]
 
 
