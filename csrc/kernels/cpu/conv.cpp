@@ -117,6 +117,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
 }
 
 
+// EMBER_CONV_COLS=0 turns off the explicit-column path of forward_gemm (for A/B benchmarks).
 inline bool explicit_cols_enabled() {
   static const bool on = [] {
     const char* e = std::getenv("EMBER_CONV_COLS");
