@@ -133,6 +133,22 @@ def test_pool2d_matches_torch(kind, kw):
     _check_grads(e, t, (ex,), (tx,), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kw", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=2),
+                                dict(kernel_size=(2, 3), dilation=(2, 1)), dict(kernel_size=3, stride=1)])
+def test_max_pool2d_ties_and_nan_indices(kw, dtype):
+    # interior windows take the no-bounds-test path: ties keep the first maximum, a NaN wins
+    torch = require_torch()
+    x = np.random.default_rng(4).integers(-2, 3, (2, 3, 9, 11)).astype(dtype)
+    x[0, 0, 4, 5] = np.nan
+    x[1, 2, 0, 0] = np.nan
+    x[1, 1, 6, 7:9] = np.nan
+    e, ei = NN.max_pool2d_with_indices(ember.from_numpy(x.copy()), **kw)
+    t, ti = torch.nn.functional.max_pool2d(torch.from_numpy(x.copy()), return_indices=True, **kw)
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    np.testing.assert_array_equal(e.numpy(), t.numpy())
+
+
 @pytest.mark.parametrize("size", [1, (2, 3), (3, 4), 5])
 def test_adaptive_avg_pool2d_matches_torch(size):
     torch = require_torch()
@@ -162,6 +178,20 @@ PATHS = [
     ((2, 16, 9, 7), (24, 16, 1, 1), dict(stride=2)),
     ((2, 3, 8, 8), (4, 3, 4, 2), dict(padding="same")),
     ((1, 40, 30, 30), (36, 40, 3, 3), dict(padding=1)),  # depth > one K block, many strips
+    # direct stride-1 kernels (isa/conv_direct.cpp): channel blocks that do not divide C_out, output
+    # rows shorter than a vector, dilation, kw without a weight tile, padding beyond d*(k-1)
+    ((3, 3, 20, 20), (6, 3, 5, 5), dict()),
+    ((2, 5, 9, 17), (13, 5, 3, 3), dict(padding=1)),
+    ((1, 32, 16, 16), (64, 32, 3, 3), dict(padding=1)),
+    ((2, 4, 12, 11), (9, 4, 3, 5), dict(dilation=(2, 1), padding=(2, 1))),
+    ((2, 3, 5, 3), (4, 3, 3, 3), dict()),
+    ((2, 4, 7, 6), (5, 4, 3, 1), dict(padding=(1, 0))),
+    ((2, 3, 6, 6), (4, 3, 3, 3), dict(padding=3)),
+    ((2, 6, 10, 10), (10, 3, 5, 5), dict(groups=2, padding=2)),
+    ((1, 17, 5, 40), (3, 17, 3, 3), dict(padding=(0, 1))),
+    ((2, 64, 4, 4), (64, 64, 3, 3), dict(padding=1)),  # small plane, many channels: the GEMM paths
+    ((1, 2, 4, 300), (3, 2, 3, 3), dict(dilation=(1, 130), padding=(1, 2))),  # wide dilation: GEMM weight grad
+    ((3, 65, 2, 3), (70, 65, 3, 3), dict(padding=1)),  # tiny plane: explicit columns + one plain GEMM
 ]
 
 
@@ -216,6 +246,27 @@ def test_conv2d_large_batch_weight_grad_spans_images():
     np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
 
 
+def test_conv2d_direct_noncontiguous_input_and_nonfinite():
+    # a permuted (channels-last) input through the direct stride-1 path, and an inf in the input
+    # must reach only the outputs whose window covers it
+    torch = require_torch()
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 9, 12, 5)).astype(np.float32)
+    w = rng.standard_normal((7, 5, 3, 3)).astype(np.float32)
+    ex0, tx0 = ember.from_numpy(x.copy()).requires_grad_(), torch.from_numpy(x.copy()).requires_grad_()
+    ew, tw = ember.from_numpy(w.copy()).requires_grad_(), torch.from_numpy(w.copy()).requires_grad_()
+    e = NN.conv2d(ex0.permute(0, 3, 1, 2), ew, None, padding=1)
+    t = torch.nn.functional.conv2d(tx0.permute(0, 3, 1, 2), tw, None, padding=1)
+    np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=2e-4, atol=2e-4)
+    _check_grads(e, t, (ex0, ew), (tx0, tw), rtol=2e-4, atol=2e-4)
+    xi = rng.standard_normal((1, 2, 6, 7)).astype(np.float32)
+    xi[0, 1, 2, 3] = np.inf
+    wi = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    e = NN.conv2d(ember.from_numpy(xi.copy()), ember.from_numpy(wi.copy()), None, padding=1).numpy()
+    t = torch.nn.functional.conv2d(torch.from_numpy(xi.copy()), torch.from_numpy(wi.copy()), None, padding=1).numpy()
+    np.testing.assert_array_equal(np.isfinite(e), np.isfinite(t))
+
+
 def _isa_worker(isa):
     import torch
     failures = 0
@@ -258,6 +309,19 @@ def test_conv_every_isa(isa):
         pytest.skip(f"this CPU has no {isa}")
     env = dict(os.environ, EMBER_CPU_ISA=isa)
     r = subprocess.run([sys.executable, __file__, isa], env=env, capture_output=True, text=True, timeout=600,
+                       cwd=os.path.dirname(__file__))
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]
+
+
+def test_conv_gemm_paths_with_direct_kernels_off():
+    # EMBER_CONV_DIRECT=0 sends every stride-1 case back to the implicit-im2col GEMM paths
+    import os
+    import subprocess
+    import sys
+    require_torch()
+    env = dict(os.environ, EMBER_CONV_DIRECT="0")
+    r = subprocess.run([sys.executable, __file__, "direct-off"], env=env, capture_output=True, text=True, timeout=600,
                        cwd=os.path.dirname(__file__))
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]

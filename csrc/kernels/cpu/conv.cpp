@@ -6,13 +6,18 @@
 // once per image, and small images are batched along N. The input gradient at stride 1 is the
 // forward convolution of grad_output with the flipped, transposed weights (padding d*(k-1) - p);
 // strided input gradients fall back to GEMM + col2im per image. Depthwise convolutions
-// (one input and one output channel per group) run direct loops. The GEMM never splits its depth
+// (one input and one output channel per group) run direct loops. Stride-1 convolutions whose
+// planes are large enough take the direct kernels instead (isa/conv_direct.cpp, Note [direct
+// convolution]; the *_direct functions below pick them). The GEMM never splits its depth
 // and the direct loops give each output to one thread, so results are bitwise identical for any
 // thread count.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "core/allocator.h"
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/kernels.h"
@@ -37,12 +42,13 @@ struct Geometry {
 };
 
 // Columns of an image: col[(c, ki, kj)][(oy, ox)], zero where the window is in the padding (F.unfold).
-template <class T> void im2col(const T* x, int64_t channels, const Geometry& g, T* col) {
+template <class T> void im2col(const T* x, int64_t channels, const Geometry& g, T* col, int64_t ld = 0) {
   const int64_t L = g.l();
+  if (ld == 0) ld = L;  // row stride of col
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
-        T* row = col + ((c * g.kh + i) * g.kw + j) * L;
+        T* row = col + ((c * g.kh + i) * g.kw + j) * ld;
         const T* plane = x + c * g.h * g.w;
         for (int64_t oy = 0; oy < g.oh; ++oy) {
           int64_t iy = oy * g.sh - g.ph + i * g.dh;
@@ -110,6 +116,15 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
   gemm_stub.get(DeviceType::CPU, ga.dtype)(ga);
 }
 
+
+// EMBER_CONV_COLS=0 turns off the explicit-column path of forward_gemm (for A/B benchmarks).
+inline bool explicit_cols_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("EMBER_CONV_COLS");
+    return !(e && e[0] == '0');
+  }();
+  return on;
+}
 
 // ---- packing routines for packed_gemm_kernel (PackedGemmArgs in isa.h)
 
@@ -322,6 +337,23 @@ EMBER_CONV_PACKER(pack_b_im2col_t, EMBER_PACK_SIG, (c, a0, a1, a2, a3, a4, d))
 // y = conv(x, w) for the whole batch through the implicit-im2col GEMM, one product per group.
 template <class T> void forward_gemm(const Geometry& g, const T* x, const T* wt, T* y) {
   const int64_t L = g.l(), K = g.k_g();
+  if (g.groups == 1 && L <= 16 && g.c_out >= 64 && explicit_cols_enabled()) {
+    // Small planes (ResNet-18's 4x4 / 2x2 layers; measured: 8x8 is faster implicit): the runs are 2-4
+    // elements long. Write the columns of all images once ([K][n*L]), one plain GEMM into
+    // [C_out][n*L], then scatter to [n][C_out][L].
+    const int64_t NL = g.n * L;
+    std::vector<T> col(size_t(K * NL)), tmp(size_t(g.c_out * NL));
+    parallel_for(0, g.n, 1, [&](int64_t b, int64_t e) {
+      for (int64_t img = b; img < e; ++img) im2col(x + img * g.c_in * g.h * g.w, g.c_in, g, col.data() + img * L, NL);
+    });
+    gemm<T>(g.c_out, NL, K, wt, K, 1, col.data(), NL, 1, tmp.data(), NL, 0.0);
+    parallel_for(0, g.n, 1, [&](int64_t b, int64_t e) {
+      for (int64_t img = b; img < e; ++img)
+        for (int64_t o = 0; o < g.c_out; ++o)
+          std::memcpy(y + (img * g.c_out + o) * L, tmp.data() + o * NL + img * L, size_t(L) * sizeof(T));
+    });
+    return;
+  }
   for (int64_t grp = 0; grp < g.groups; ++grp) {
     PackCtx ctx{g, x + grp * g.cin_g() * g.h * g.w, nullptr, g.c_in * g.h * g.w, 0};
     PackedGemmArgs pg;
@@ -503,6 +535,171 @@ template <class T> std::vector<T> flipped_weights(const Geometry& g, const T* wt
   return w2;
 }
 
+// ---- direct stride-1 paths (isa/conv_direct.cpp, Note [direct convolution])
+
+// Planes [count][sh][sw] copied to [count][plane] as dh_ x dw_ grids, source at (top, left), zero
+// elsewhere (and after each grid up to `plane`), plus kDirectConvSlack zeros after the last plane.
+// From the caching CPU allocator: a fresh multi-MB buffer per call would page-fault every time.
+template <class T> struct Padded {
+  struct Free {
+    size_t bytes;
+    void operator()(T* p) const { get_allocator(DeviceType::CPU)->deallocate(p, bytes); }
+  };
+  std::unique_ptr<T, Free> buf{nullptr, Free{0}};
+  int64_t plane = 0;
+};
+template <class T>
+Padded<T> pad_planes(const T* src, int64_t count, int64_t sh, int64_t sw, int64_t dh_, int64_t dw_, int64_t top,
+                     int64_t left, int64_t plane) {
+  Padded<T> p;
+  p.plane = plane;
+  const size_t bytes = size_t(count * plane + kDirectConvSlack) * sizeof(T);
+  p.buf = std::unique_ptr<T, typename Padded<T>::Free>(static_cast<T*>(get_allocator(DeviceType::CPU)->allocate(bytes)),
+                                                       typename Padded<T>::Free{bytes});
+  T* dst = p.buf.get();
+  std::fill(dst + count * plane, dst + count * plane + kDirectConvSlack, T(0));
+  const int64_t j0 = std::max<int64_t>(0, left), j1 = std::min(dw_, left + sw);
+  parallel_for(0, count, std::max<int64_t>(1, 16384 / std::max<int64_t>(plane, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; ++pl) {
+      T* __restrict d = dst + pl * plane;
+      const T* __restrict s0 = src + pl * sh * sw;
+      // Rows are short (16-58 elements): plain loops the compiler vectorises, no library calls.
+      for (int64_t r = 0; r < dh_; ++r) {
+        T* __restrict row = d + r * dw_;
+        const int64_t iy = r - top;
+        if (iy < 0 || iy >= sh || j0 >= j1) {
+          for (int64_t k = 0; k < dw_; ++k) row[k] = T(0);
+          continue;
+        }
+        const T* __restrict srow = s0 + iy * sw - left;
+        for (int64_t k = 0; k < j0; ++k) row[k] = T(0);
+        for (int64_t k = j0; k < j1; ++k) row[k] = srow[k];
+        for (int64_t k = j1; k < dw_; ++k) row[k] = T(0);
+      }
+      for (int64_t k = dh_ * dw_; k < plane; ++k) d[k] = T(0);
+    }
+  });
+  return p;
+}
+
+// Stride 1, not 1x1 (a plain GEMM). Depthwise stride-1 convolutions run here too (groups = C). EMBER_CONV_DIRECT=0 turns the
+// direct paths off (benchmarks compare the two; the tests cover both).
+inline bool direct_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("EMBER_CONV_DIRECT");
+    return !(e && e[0] == '0');
+  }();
+  return on;
+}
+inline bool direct_ok(const Geometry& g) {
+  return direct_enabled() && g.sh == 1 && g.sw == 1 && !(g.kh == 1 && g.kw == 1);
+}
+
+// Share of the positions the direct forward computes that are real outputs: it runs over flat
+// padded rows in blocks of nv vectors (isa/conv_direct.cpp; AVX-512 float block sizes), computing the
+// padding columns too. Small planes (4x4, 2x2 in ResNet's last stages) waste most lanes there and
+// keep the GEMM, which packs several images per strip.
+inline double direct_efficiency(int64_t oh, int64_t ow, int64_t wp, int64_t cout_g) {
+  const int64_t nb = (cout_g + 7) / 8, mr = (cout_g + nb - 1) / nb;
+  int64_t nv = std::min<int64_t>(6, 31 / (mr + 1));
+  if (nv == 5) nv = 4;
+  const int64_t bq = nv * 16, q = (oh - 1) * wp + ow;
+  return double(oh * ow) / double((q + bq - 1) / bq * bq);
+}
+// The GEMM's share of useful rows in its 14-row register tiles (AVX-512).
+inline double gemm_row_efficiency(int64_t rows) { return double(rows) / double((rows + 13) / 14 * 14); }
+inline bool direct_wins(double eff, int64_t rows) { return eff >= 0.75 || eff > gemm_row_efficiency(rows); }
+inline bool forward_direct_wins(const Geometry& g) {
+  return direct_ok(g) && direct_wins(direct_efficiency(g.oh, g.ow, g.ow + (g.kw - 1) * g.dw, g.cout_g()), g.cout_g());
+}
+
+inline DirectConvArgs direct_args(const Geometry& g, Dtype dt) {
+  DirectConvArgs d;
+  d.dtype = dt;
+  d.n = g.n;
+  d.groups = g.groups;
+  d.cin_g = g.cin_g();
+  d.cout_g = g.cout_g();
+  d.kh = g.kh;
+  d.kw = g.kw;
+  d.dh = g.dh;
+  d.dw = g.dw;
+  d.oh = g.oh;
+  d.ow = g.ow;
+  d.hp = g.oh + (g.kh - 1) * g.dh;
+  d.wp = g.ow + (g.kw - 1) * g.dw;
+  d.x_plane = d.hp * d.wp;
+  d.x = d.w = d.gy = nullptr;
+  d.y = d.gw = nullptr;
+  d.gy_plane = 0;
+  return d;
+}
+
+// y = conv(x, w): weights as [grp][c][tap][o].
+template <class T> void forward_direct(const Geometry& g, const T* x, const T* wt, T* y) {
+  DirectConvArgs d = direct_args(g, DtypeOf<T>::value);
+  const int64_t taps = g.kh * g.kw, cin = g.cin_g(), cout = g.cout_g();
+  Padded<T> xp = pad_planes(x, g.n * g.c_in, g.h, g.w, d.hp, d.wp, g.ph, g.pw, d.x_plane);
+  std::vector<T> wl(size_t(g.c_out * cin * taps));
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t o = 0; o < cout; ++o)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          wl[size_t(((grp * cin + c) * taps + t) * cout + o)] = wt[((grp * cout + o) * cin + c) * taps + t];
+  d.x = xp.buf.get();
+  d.w = wl.data();
+  d.y = y;
+  selected_conv_direct_forward()(d);
+}
+
+// gx = conv(gy padded by d*(k-1) - p, w flipped and transposed per group).
+inline bool input_grad_direct_ok(const Geometry& g) {
+  return direct_ok(g) && g.dh * (g.kh - 1) >= g.ph && g.dw * (g.kw - 1) >= g.pw &&
+         direct_wins(direct_efficiency(g.h, g.w, g.w + (g.kw - 1) * g.dw, g.cin_g()), g.cin_g());
+}
+// The weight gradient's positions run in whole vectors per padded plane. Measured (1 thread, AVX-512):
+// the direct kernel wins up to 64 input channels per group; beyond (ResNet-18's 128-512 channel
+// layers on 8x8 and smaller planes) the GEMM, whose depth spans many images, is faster.
+inline bool weight_grad_direct_ok(const Geometry& g) {
+  const int64_t wp = g.ow + (g.kw - 1) * g.dw;
+  // Its padding columns read up to (kw-1)*dw + 15 elements past the last plane: within the slack.
+  return direct_ok(g) && (g.kw == 3 || g.kw == 5) && g.cin_g() <= 64 && (g.kw - 1) * g.dw + 16 <= kDirectConvSlack &&
+         double(g.oh * g.ow) / double((g.oh * wp + 15) / 16 * 16) >= 0.6;
+}
+template <class T> void backward_input_direct(const Geometry& g, const T* gy, const T* wt, T* gx) {
+  Geometry t = g;  // the transposed problem: channels swapped, output = the input's size
+  t.c_in = g.c_out;
+  t.c_out = g.c_in;
+  t.oh = g.h;
+  t.ow = g.w;
+  DirectConvArgs d = direct_args(t, DtypeOf<T>::value);
+  const int64_t taps = g.kh * g.kw, cin = g.cin_g(), cout = g.cout_g();
+  Padded<T> yp = pad_planes(gy, g.n * g.c_out, g.oh, g.ow, d.hp, d.wp, g.dh * (g.kh - 1) - g.ph,
+                            g.dw * (g.kw - 1) - g.pw, d.x_plane);
+  std::vector<T> wl(size_t(g.c_out * cin * taps));  // [grp][o][tap'][c], tap' = taps - 1 - tap
+  for (int64_t grp = 0; grp < g.groups; ++grp)
+    for (int64_t o = 0; o < cout; ++o)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int64_t tp = 0; tp < taps; ++tp)
+          wl[size_t(((grp * cout + o) * taps + (taps - 1 - tp)) * cin + c)] = wt[((grp * cout + o) * cin + c) * taps + tp];
+  d.x = yp.buf.get();
+  d.w = wl.data();
+  d.y = gx;
+  selected_conv_direct_forward()(d);
+}
+
+// gw = sum over images and positions of gy * shifted x; gy laid on the padded grid with zero columns.
+template <class T> void backward_weight_direct(const Geometry& g, const T* x, const T* gy, T* gw) {
+  DirectConvArgs d = direct_args(g, DtypeOf<T>::value);
+  Padded<T> xp = pad_planes(x, g.n * g.c_in, g.h, g.w, d.hp, d.wp, g.ph, g.pw, d.x_plane);
+  d.gy_plane = (g.oh * d.wp + 15) / 16 * 16;
+  Padded<T> yp = pad_planes(gy, g.n * g.c_out, g.oh, g.ow, g.oh, d.wp, 0, 0, d.gy_plane);
+  d.x = xp.buf.get();
+  d.gy = yp.buf.get();
+  d.gw = gw;
+  selected_conv_direct_weight()(d);
+}
+
 // ---- the three passes
 
 template <class T> void forward(const ConvArgs& a) {
@@ -510,6 +707,7 @@ template <class T> void forward(const ConvArgs& a) {
   const T* x = reinterpret_cast<const T*>(a.input.data);
   const T* wt = reinterpret_cast<const T*>(a.weight.data);
   T* y = reinterpret_cast<T*>(a.output.data);
+  if (forward_direct_wins(g)) return forward_direct(g, x, wt, y);
   if (g.is_depthwise()) return depthwise_forward(g, x, wt, y);
   if (g.kh == 1 && g.kw == 1 && g.ph == 0 && g.pw == 0 && (g.sh > 1 || g.sw > 1)) {
     // Strided 1x1: subsample the image once (contiguous rows), then a stride-1 1x1 product.
@@ -547,6 +745,7 @@ template <class T> void backward_input(const ConvArgs& a) {
     else for (int64_t n = 0; n < g.n; ++n) one(n);
     return;
   }
+  if (input_grad_direct_ok(g)) return backward_input_direct(g, gy, wt, gx);
   if (input_grad_as_forward(g)) {
     std::vector<T> w2 = flipped_weights(g, wt);
     Geometry t = transposed_geometry(g);
@@ -579,6 +778,7 @@ template <class T> void backward_weight(const ConvArgs& a) {
   const T* x = reinterpret_cast<const T*>(a.input.data);
   T* gw = reinterpret_cast<T*>(a.weight.data);
   const T* gy = reinterpret_cast<const T*>(a.output.data);
+  if (weight_grad_direct_ok(g)) return backward_weight_direct(g, x, gy, gw);
   if (g.is_depthwise()) return depthwise_backward_weight(g, x, gy, gw);
   const int64_t L = g.l(), K = g.k_g();
   if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0) {

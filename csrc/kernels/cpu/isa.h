@@ -112,6 +112,35 @@ PackedGemmFn selected_packed_gemm();  // the copy for the selected ISA (register
 #define EMBER_CPU_ISA_NN_KERNELS(_) \
   _(packed_gemm_kernel, PackedGemmFn)
 
+// ---- conv: direct stride-1 convolution on a zero-padded image (isa/conv_direct.cpp).
+// Positions are flat on the padded grid: output (oy, ox) is q = oy * wp + ox and reads
+// x[c][q + ki * dh * wp + kj * dw], so every tap is one contiguous run; columns ox >= ow are computed
+// and dropped (forward) or carry zeros in gy (weight gradient). Planes need kDirectConvSlack elements
+// readable after the last one. Each output element is summed in a fixed order by one thread.
+namespace ember {
+struct DirectConvArgs {
+  Dtype dtype;
+  int64_t n, groups, cin_g, cout_g;  // channels per group
+  int64_t hp, wp, x_plane;           // padded input plane (rows, row length, elements between planes)
+  int64_t kh, kw, dh, dw, oh, ow;
+  const void* x;   // padded input [n][groups * cin_g][x_plane]
+  const void* w;   // forward: [groups][cin_g][kh * kw][cout_g] (o innermost)
+  void* y;         // forward: output [n][groups * cout_g][oh][ow]
+  const void* gy;  // weight grad: [n][groups * cout_g][gy_plane] on the wp grid, zero where ox >= ow
+  int64_t gy_plane;
+  void* gw;        // weight grad: [groups * cout_g][cin_g][kh][kw]
+};
+using DirectConvFn = void (*)(const DirectConvArgs&);
+constexpr int64_t kDirectConvSlack = 256;
+}  // namespace ember
+namespace ember::cpu {
+DirectConvFn selected_conv_direct_forward();  // register.cpp
+DirectConvFn selected_conv_direct_weight();
+}  // namespace ember::cpu
+#define EMBER_CPU_ISA_CONV_KERNELS(_)      \
+  _(conv_direct_forward_kernel, DirectConvFn) \
+  _(conv_direct_weight_kernel, DirectConvFn)
+
 #define EMBER_CPU_ISA_RNN_KERNELS(_)       \
   _(rnn_step_forward_kernel, RnnStepFn) \
   _(rnn_step_backward_kernel, RnnStepFn)
@@ -132,6 +161,7 @@ PackedGemmFn selected_packed_gemm();  // the copy for the selected ISA (register
   EMBER_CPU_ISA_REDUCE_KERNELS(_)    \
   EMBER_CPU_ISA_LINALG_KERNELS(_)    \
   EMBER_CPU_ISA_NN_KERNELS(_)        \
+  EMBER_CPU_ISA_CONV_KERNELS(_)      \
   EMBER_CPU_ISA_RNN_KERNELS(_)       \
   EMBER_CPU_ISA_FUSED_KERNELS(_)
 

@@ -1,7 +1,6 @@
 // 2-D max and average pooling over contiguous [planes, H, W], parallel over planes.
 #include <cmath>
 #include <limits>
-#include <vector>
 
 #include "core/parallel.h"
 #include "kernels/cpu/cast.h"
@@ -20,107 +19,79 @@ struct PoolGeometry {
 
 int64_t plane_grain(const PoolGeometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.oh * g.ow)); }
 
-// Rows [lo, hi) of a window's k taps (tap i at o * s - pad + i * d) that fall inside [0, n).
-inline void tap_range(int64_t o, int64_t s, int64_t pad, int64_t d, int64_t k, int64_t n, int64_t& lo, int64_t& hi) {
-  const int64_t start = o * s - pad;
-  lo = start < 0 ? (-start + d - 1) / d : 0;
-  hi = start > n - 1 ? 0 : std::min(k, (n - 1 - start) / d + 1);
-  if (hi < lo) hi = lo;
-}
-
-// The common 2x2 / stride 2 pool with every window inside the input: the four taps unrolled,
-// branch-free, same rule as below (first maximum wins; the first NaN wins and stops the window).
-template <class T> void max_forward_2x2(const PoolArgs& a, const PoolGeometry& g) {
-  const T* x = reinterpret_cast<const T*>(a.input.data);
-  T* y = reinterpret_cast<T*>(a.output.data);
-  int64_t* idx = reinterpret_cast<int64_t*>(a.indices.data);
-  parallel_for(0, g.planes, plane_grain(g), [&](int64_t b, int64_t e) {
-    using acc_t = opmath_t<T>;
-    for (int64_t p = b; p < e; ++p) {
-      const T* plane = x + p * g.h * g.w;
-      T* yo = y + p * g.oh * g.ow;
-      int64_t* io = idx + p * g.oh * g.ow;
-      for (int64_t oy = 0; oy < g.oh; ++oy) {
-        const int64_t base = 2 * oy * g.w;
-        const T* r0 = plane + base;
-        const T* r1 = r0 + g.w;
-        for (int64_t ox = 0; ox < g.ow; ++ox) {
-          const int64_t j = 2 * ox;
-          const acc_t v[3] = {acc_t(r0[j + 1]), acc_t(r1[j]), acc_t(r1[j + 1])};
-          const int64_t k[3] = {base + j + 1, base + g.w + j, base + g.w + j + 1};
-          acc_t best = acc_t(r0[j]);
-          int64_t bi = base + j;
-          bool stop = best != best;
-          for (int q = 0; q < 3; ++q) {
-            const bool nan = v[q] != v[q];
-            const bool up = !stop && (v[q] > best || nan);
-            best = up ? v[q] : best;
-            bi = up ? k[q] : bi;
-            stop = stop || nan;
-          }
-          yo[oy * g.ow + ox] = T(best);
-          io[oy * g.ow + ox] = bi;
+// Max of a window inside the image (row stride rs, column stride cs) and its offset, as PyTorch's
+// `val > max || isnan(val)`: ties keep the first maximum, the last NaN wins. One comparison per
+// element while no NaN is seen (!(v <= best) is v > best or v NaN). KH, KW > 0 fix the window size.
+template <class T, int KH, int KW>
+inline opmath_t<T> window_max(const T* win, int64_t kh, int64_t kw, int64_t rs, int64_t cs, int64_t& best_off) {
+  using acc_t = opmath_t<T>;
+  if constexpr (KH > 0) {
+    kh = KH;
+    kw = KW;
+    cs = 1;
+  }
+  acc_t best = acc_t(win[0]);
+  best_off = 0;
+  for (int64_t i = 0; i < kh; ++i) {
+    const T* r = win + i * rs;
+    for (int64_t j = 0; j < kw; ++j) {
+      const acc_t v = acc_t(r[j * cs]);
+      if (!(v <= best)) {
+        if (best == best || v != v) {  // once best is NaN only a later NaN replaces it
+          best = v;
+          best_off = i * rs + j * cs;
         }
       }
     }
-  });
+  }
+  return best;
 }
 
-// Window bounds are clamped once per output row / column, so the inner loops carry no bounds
-// checks; the running max is branch-free. First maximum wins; the first NaN wins and ends the
-// window (NaN propagates, as in PyTorch); an empty window gives -inf and index -1.
 template <class T> void max_forward(const PoolArgs& a) {
   PoolGeometry g(a);
-  if (a.kernel[0] == 2 && a.kernel[1] == 2 && a.stride[0] == 2 && a.stride[1] == 2 && a.dilation[0] == 1 &&
-      a.dilation[1] == 1 && a.padding[0] == 0 && a.padding[1] == 0 && 2 * g.oh <= g.h && 2 * g.ow <= g.w)
-    return max_forward_2x2<T>(a, g);
   const T* x = reinterpret_cast<const T*>(a.input.data);
   T* y = reinterpret_cast<T*>(a.output.data);
   int64_t* idx = reinterpret_cast<int64_t*>(a.indices.data);
-  std::vector<int64_t> xr(size_t(2 * g.ow));
-  for (int64_t ox = 0; ox < g.ow; ++ox)
-    tap_range(ox, a.stride[1], a.padding[1], a.dilation[1], a.kernel[1], g.w, xr[size_t(2 * ox)], xr[size_t(2 * ox + 1)]);
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t b, int64_t e) {
-    using acc_t = opmath_t<T>;
-    const int64_t sh = a.stride[0], sw = a.stride[1], dh = a.dilation[0], dw = a.dilation[1];
     for (int64_t p = b; p < e; ++p) {
       const T* plane = x + p * g.h * g.w;
-      T* yo = y + p * g.oh * g.ow;
-      int64_t* io = idx + p * g.oh * g.ow;
-      for (int64_t oy = 0; oy < g.oh; ++oy) {
-        int64_t ilo, ihi;
-        tap_range(oy, sh, a.padding[0], dh, a.kernel[0], g.h, ilo, ihi);
-        const int64_t y0 = oy * sh - a.padding[0];
+      for (int64_t oy = 0; oy < g.oh; ++oy)
         for (int64_t ox = 0; ox < g.ow; ++ox) {
-          const int64_t jlo = xr[size_t(2 * ox)], jhi = xr[size_t(2 * ox + 1)], x0 = ox * sw - a.padding[1];
+          using acc_t = opmath_t<T>;
+          const int64_t iy0 = oy * a.stride[0] - a.padding[0], ix0 = ox * a.stride[1] - a.padding[1];
+          if (iy0 >= 0 && iy0 + (a.kernel[0] - 1) * a.dilation[0] < g.h && ix0 >= 0 &&
+              ix0 + (a.kernel[1] - 1) * a.dilation[1] < g.w) {
+            // Window inside the image: no bounds tests.
+            const T* win = plane + iy0 * g.w + ix0;
+            const int64_t rs = a.dilation[0] * g.w, cs = a.dilation[1];
+            int64_t best_off = 0;
+            const acc_t best = a.kernel[0] == 3 && a.kernel[1] == 3 && cs == 1
+                                   ? window_max<T, 3, 3>(win, 3, 3, rs, 1, best_off)
+                               : a.kernel[0] == 2 && a.kernel[1] == 2 && cs == 1
+                                   ? window_max<T, 2, 2>(win, 2, 2, rs, 1, best_off)
+                                   : window_max<T, 0, 0>(win, a.kernel[0], a.kernel[1], rs, cs, best_off);
+            y[(p * g.oh + oy) * g.ow + ox] = T(best);
+            idx[(p * g.oh + oy) * g.ow + ox] = iy0 * g.w + ix0 + best_off;
+            continue;
+          }
           acc_t best = -std::numeric_limits<acc_t>::infinity();
-          int64_t bi = -1;
-          if (ilo < ihi && jlo < jhi) {
-            bi = (y0 + ilo * dh) * g.w + x0 + jlo * dw;
-            best = acc_t(plane[bi]);
-            if (best == best) {
-              for (int64_t i = ilo; i < ihi; ++i) {
-                const int64_t row = (y0 + i * dh) * g.w + x0;
-                for (int64_t j = jlo; j < jhi; ++j) {
-                  const int64_t k = row + j * dw;
-                  const acc_t v = acc_t(plane[k]);
-                  if (__builtin_expect(v != v, 0)) {
-                    best = v;
-                    bi = k;
-                    goto done;
-                  }
-                  const bool up = v > best;
-                  best = up ? v : best;
-                  bi = up ? k : bi;
-                }
+          int64_t best_i = -1;
+          for (int64_t i = 0; i < a.kernel[0]; ++i) {
+            int64_t iy = oy * a.stride[0] - a.padding[0] + i * a.dilation[0];
+            if (iy < 0 || iy >= g.h) continue;
+            for (int64_t j = 0; j < a.kernel[1]; ++j) {
+              int64_t ix = ox * a.stride[1] - a.padding[1] + j * a.dilation[1];
+              if (ix < 0 || ix >= g.w) continue;
+              acc_t v = acc_t(plane[iy * g.w + ix]);
+              if (v > best || std::isnan(v) || best_i < 0) {  // NaN propagates (the last one), as in PyTorch
+                best = v;
+                best_i = iy * g.w + ix;
               }
             }
           }
-        done:
-          yo[oy * g.ow + ox] = T(best);
-          io[oy * g.ow + ox] = bi;
+          y[(p * g.oh + oy) * g.ow + ox] = T(best);
+          idx[(p * g.oh + oy) * g.ow + ox] = best_i;
         }
-      }
     }
   });
 }

@@ -234,5 +234,8 @@ void register_cpu_kernels() {
 
 // ---- nn: the implicit-im2col GEMM the convolutions call directly (CPU only, no stub).
 PackedGemmFn selected_packed_gemm() { return EMBER_ISA(packed_gemm_kernel); }
+// ---- conv: the direct stride-1 convolution kernels (isa/conv_direct.cpp), called by conv.cpp.
+DirectConvFn selected_conv_direct_forward() { return EMBER_ISA(conv_direct_forward_kernel); }
+DirectConvFn selected_conv_direct_weight() { return EMBER_ISA(conv_direct_weight_kernel); }
 
 }  // namespace ember::cpu
