@@ -31,7 +31,7 @@ class LeNet(nn.Module):
 
 
 def main():
-    p = base_parser(__doc__, epochs=3, batch_size=64, lr=1e-3)
+    p = base_parser(__doc__, epochs=3, batch_size=64, lr=2e-3)
     p.add_argument("--data-root", default=None)
     p.add_argument("--limit", type=int, default=0, help="use only the first N samples of each split")
     args = p.parse_args()

@@ -30,6 +30,16 @@ int default_threads() {
 
 std::atomic<int> g_num_threads{default_threads()};
 
+// One parallel_run call. Workers hold a reference to the job they joined, so a worker that wakes
+// late for a finished job only finds its task counter exhausted: it can never take a task number
+// (or decrement the counter) of the job that follows.
+struct Job {
+  const std::function<void(int64_t)>* task = nullptr;
+  int64_t num_tasks = 0;
+  std::atomic<int64_t> next{0}, remaining{0};
+  std::exception_ptr error;  // guarded by ThreadPool::mu_
+};
+
 class ThreadPool {
  public:
   explicit ThreadPool(int workers) {
@@ -48,28 +58,25 @@ class ThreadPool {
 
   void run(int64_t num_tasks, const std::function<void(int64_t)>& task) {
     std::lock_guard<std::mutex> run_lock(run_mu_);  // one job at a time (callers from several threads queue)
+    auto job = std::make_shared<Job>();
+    job->task = &task;
+    job->num_tasks = num_tasks;
+    job->remaining.store(num_tasks);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      task_ = &task;
-      num_tasks_ = num_tasks;
-      next_.store(0);
-      remaining_.store(num_tasks);
-      error_ = nullptr;
+      job_ = job;
       ++generation_;
     }
     cv_work_.notify_all();
-    work();  // the caller takes tasks too
+    work(*job);  // the caller takes tasks too
     // Wait for the tasks other threads took: spin a little, then sleep.
-    for (int spin = 0; remaining_.load(std::memory_order_acquire) != 0 && spin < 20000; ++spin) spin_pause();
-    if (remaining_.load(std::memory_order_acquire) != 0) {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_done_.wait(lock, [this] { return remaining_.load() == 0; });
-    }
+    for (int spin = 0; job->remaining.load(std::memory_order_acquire) != 0 && spin < 20000; ++spin) spin_pause();
     std::exception_ptr err;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      err = error_;
-      task_ = nullptr;
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_done_.wait(lock, [&] { return job->remaining.load() == 0; });
+      err = job->error;
+      job_.reset();
     }
     if (err) std::rethrow_exception(err);
   }
@@ -81,17 +88,17 @@ class ThreadPool {
 #endif
   }
 
-  void work() {
+  void work(Job& job) {
     bool was = t_in_parallel;
     t_in_parallel = true;
-    for (int64_t t; (t = next_.fetch_add(1)) < num_tasks_;) {
+    for (int64_t t; (t = job.next.fetch_add(1)) < job.num_tasks;) {
       try {
-        (*task_)(t);
+        (*job.task)(t);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (!error_) error_ = std::current_exception();
+        if (!job.error) job.error = std::current_exception();
       }
-      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (job.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mu_);
         cv_done_.notify_all();
       }
@@ -104,25 +111,23 @@ class ThreadPool {
     for (;;) {
       // Spin briefly for the next job, then sleep.
       for (int spin = 0; generation_.load(std::memory_order_acquire) == seen && spin < 20000; ++spin) spin_pause();
+      std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_work_.wait(lock, [&] { return generation_.load() != seen; });
         seen = generation_.load();
         if (stop_) return;
-        if (!task_) continue;
+        job = job_;
       }
-      work();
+      if (job) work(*job);
     }
   }
 
   std::vector<std::thread> threads_;
   std::mutex run_mu_, mu_;
   std::condition_variable cv_work_, cv_done_;
-  const std::function<void(int64_t)>* task_ = nullptr;
-  int64_t num_tasks_ = 0;
-  std::atomic<int64_t> next_{0}, remaining_{0};
+  std::shared_ptr<Job> job_;  // the job being run, guarded by mu_
   std::atomic<uint64_t> generation_{0};
-  std::exception_ptr error_;
   bool stop_ = false;
 };
 
