@@ -14,7 +14,7 @@
 namespace ember::cpu::EMBER_ISA_NS {
 
 namespace {
-constexpr int kLanes = 32;
+constexpr int kLanes = 64;
 
 // Sum (of squares when kSquare) of n strided values with kLanes independent accumulators
 // (vectorises; fixed order).
@@ -23,8 +23,10 @@ template <bool kSquare, class in_t, class acc_t> acc_t strided_sum(const in_t* p
   auto f = [](acc_t v) { return kSquare ? v * v : v; };
   int64_t i = 0;
   if (stride == 1) {
-    for (; i + kLanes <= n; i += kLanes)
+    for (; i + kLanes <= n; i += kLanes) {
+      __builtin_prefetch(p + i + 2048);  // 8 KiB ahead (past the end is harmless: a hint)
       for (int l = 0; l < kLanes; ++l) lanes[l] += f(acc_t(p[i + l]));
+    }
     for (; i < n; ++i) lanes[i % kLanes] += f(acc_t(p[i]));
   } else {
     for (; i < n; ++i) lanes[i & 7] += f(acc_t(p[i * stride]));
