@@ -19,6 +19,7 @@
 
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
+#include "kernels/cpu/isa/vec_load.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
 namespace {
@@ -38,29 +39,6 @@ template <class T> struct Vec {
 
 #define EMBER_DC_INLINE inline __attribute__((always_inline))
 
-template <class V, class T> EMBER_DC_INLINE V vload(const T* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(V));
-  return v;
-}
-template <class V, class T> EMBER_DC_INLINE void vstore(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
-template <class V, class T> EMBER_DC_INLINE V splat(T x) {
-#if defined(__AVX512F__)
-  if constexpr (sizeof(V) == 64) {
-    if constexpr (sizeof(T) == 4) return (V)_mm512_set1_ps(x);
-    else return (V)_mm512_set1_pd(x);
-  }
-#endif
-#if defined(__AVX__)
-  if constexpr (sizeof(V) == 32) {
-    if constexpr (sizeof(T) == 4) return (V)_mm256_set1_ps(x);
-    else return (V)_mm256_set1_pd(x);
-  }
-#endif
-  V v;
-  for (int l = 0; l < int(sizeof(V) / sizeof(T)); ++l) v[l] = x;  // one broadcast
-  return v;
-}
 // Keeps a loaded vector in a register: without it GCC folds the load into each FMA that uses it,
 // and the weight-gradient tile becomes bound by the load ports (MR * KW loads instead of MR).
 template <class V> EMBER_DC_INLINE void in_register(V& v) {

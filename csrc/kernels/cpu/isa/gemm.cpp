@@ -18,6 +18,7 @@
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/iter.h"
+#include "kernels/cpu/isa/vec_load.h"
 
 namespace ember::cpu::EMBER_ISA_NS {
 
@@ -43,30 +44,6 @@ template <class T, int W> struct VecOf {
   typedef T type __attribute__((vector_size(sizeof(T) * W)));
 };
 
-template <class V, class T> inline V vload(const T* p) {
-  V v;
-  std::memcpy(&v, p, sizeof(V));
-  return v;
-}
-// Broadcast x to every lane (one vbroadcastss/sd; folds into the FMA's memory operand).
-template <class V, class T> inline V splat(T x) {
-#if defined(__AVX512F__)
-  if constexpr (sizeof(V) == 64) {
-    if constexpr (sizeof(T) == 4) return (V)_mm512_set1_ps(x);
-    else return (V)_mm512_set1_pd(x);
-  }
-#endif
-#if defined(__AVX__)
-  if constexpr (sizeof(V) == 32) {
-    if constexpr (sizeof(T) == 4) return (V)_mm256_set1_ps(x);
-    else return (V)_mm256_set1_pd(x);
-  }
-#endif
-  V v;
-  for (int l = 0; l < int(sizeof(V) / sizeof(T)); ++l) v[l] = x;
-  return v;
-}
-template <class V, class T> inline void vstore(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
