@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "core/allocator.h"
@@ -700,6 +701,56 @@ template <class T> void backward_weight_direct(const Geometry& g, const T* x, co
   selected_conv_direct_weight()(d);
 }
 
+// ---- Winograd F(2x2, 3x3) for 3x3, stride-1, dilation-1 float32 convolutions with one group
+// (isa/conv_winograd.cpp, Note [Winograd convolution]). EMBER_CONV_WINOGRAD=0 turns it off (A/B
+// benchmarks), =1 takes it for every such shape (the tests); otherwise winograd_wins picks.
+inline int winograd_mode() {
+  static const int mode = [] {
+    const char* e = std::getenv("EMBER_CONV_WINOGRAD");
+    return e && e[0] == '0' ? 0 : e && e[0] == '1' ? 1 : 2;
+  }();
+  return mode;
+}
+// planes: the GEMM's tile grid (output size; grad_output's size for the input gradient), cin/cout its
+// depth and rows. Measured on Zen 4 (AVX-512): see benchmarks/RESULTS.md, Winograd section.
+inline bool winograd_wins(int64_t oh, int64_t ow, int64_t cin, int64_t cout) {
+  return oh * ow >= 16 && cin >= 16 && cout >= 16;
+}
+template <class T> bool winograd_ok(const Geometry& g) {
+  return std::is_same_v<T, float> && winograd_mode() != 0 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
+         g.dh == 1 && g.dw == 1 && g.groups == 1;
+}
+inline WinogradArgs winograd_args(int64_t n, int64_t cin, int64_t cout, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                  int64_t ph, int64_t pw) {
+  WinogradArgs a{};
+  a.n = n, a.cin = cin, a.cout = cout, a.h = h, a.w = w, a.oh = oh, a.ow = ow, a.ph = ph, a.pw = pw;
+  return a;
+}
+template <class T> bool forward_winograd(const Geometry& g, const T* x, const T* wt, T* y) {
+  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.oh, g.ow, g.c_in, g.c_out))) return false;
+  WinogradArgs a = winograd_args(g.n, g.c_in, g.c_out, g.h, g.w, g.oh, g.ow, g.ph, g.pw);
+  a.x = reinterpret_cast<const float*>(x), a.wt = reinterpret_cast<const float*>(wt), a.y = reinterpret_cast<float*>(y);
+  selected_conv_winograd_forward()(a);
+  return true;
+}
+// gx = the forward convolution of gy padded by 2 - p with the flipped, transposed weights.
+template <class T> bool backward_input_winograd(const Geometry& g, const T* gy, const T* wt, T* gx) {
+  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.h, g.w, g.c_out, g.c_in))) return false;
+  std::vector<T> w2 = flipped_weights(g, wt);
+  WinogradArgs a = winograd_args(g.n, g.c_out, g.c_in, g.oh, g.ow, g.h, g.w, 2 - g.ph, 2 - g.pw);
+  a.x = reinterpret_cast<const float*>(gy), a.wt = reinterpret_cast<const float*>(w2.data());
+  a.y = reinterpret_cast<float*>(gx);
+  selected_conv_winograd_forward()(a);
+  return true;
+}
+template <class T> bool backward_weight_winograd(const Geometry& g, const T* x, const T* gy, T* gw) {
+  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.oh, g.ow, g.c_in, g.c_out))) return false;
+  WinogradArgs a = winograd_args(g.n, g.c_in, g.c_out, g.h, g.w, g.oh, g.ow, g.ph, g.pw);
+  a.x = reinterpret_cast<const float*>(x), a.gy = reinterpret_cast<const float*>(gy), a.gw = reinterpret_cast<float*>(gw);
+  selected_conv_winograd_weight()(a);
+  return true;
+}
+
 // ---- the three passes
 
 template <class T> void forward(const ConvArgs& a) {
@@ -707,6 +758,7 @@ template <class T> void forward(const ConvArgs& a) {
   const T* x = reinterpret_cast<const T*>(a.input.data);
   const T* wt = reinterpret_cast<const T*>(a.weight.data);
   T* y = reinterpret_cast<T*>(a.output.data);
+  if (forward_winograd(g, x, wt, y)) return;
   if (forward_direct_wins(g)) return forward_direct(g, x, wt, y);
   if (g.is_depthwise()) return depthwise_forward(g, x, wt, y);
   if (g.kh == 1 && g.kw == 1 && g.ph == 0 && g.pw == 0 && (g.sh > 1 || g.sw > 1)) {
@@ -745,6 +797,7 @@ template <class T> void backward_input(const ConvArgs& a) {
     else for (int64_t n = 0; n < g.n; ++n) one(n);
     return;
   }
+  if (backward_input_winograd(g, gy, wt, gx)) return;
   if (input_grad_direct_ok(g)) return backward_input_direct(g, gy, wt, gx);
   if (input_grad_as_forward(g)) {
     std::vector<T> w2 = flipped_weights(g, wt);
@@ -778,6 +831,7 @@ template <class T> void backward_weight(const ConvArgs& a) {
   const T* x = reinterpret_cast<const T*>(a.input.data);
   T* gw = reinterpret_cast<T*>(a.weight.data);
   const T* gy = reinterpret_cast<const T*>(a.output.data);
+  if (backward_weight_winograd(g, x, gy, gw)) return;
   if (weight_grad_direct_ok(g)) return backward_weight_direct(g, x, gy, gw);
   if (g.is_depthwise()) return depthwise_backward_weight(g, x, gy, gw);
   const int64_t L = g.l(), K = g.k_g();

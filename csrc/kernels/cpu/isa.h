@@ -137,9 +137,29 @@ namespace ember::cpu {
 DirectConvFn selected_conv_direct_forward();  // register.cpp
 DirectConvFn selected_conv_direct_weight();
 }  // namespace ember::cpu
+// ---- conv_winograd: Winograd F(2x2, 3x3) for 3x3, stride-1, dilation-1 float32 convolutions with
+// one group (isa/conv_winograd.cpp, Note [Winograd convolution]). Images are [n][c][h][w], contiguous;
+// the input is read as if zero-padded by (ph, pw) before and by zeros after.
+namespace ember {
+struct WinogradArgs {
+  int64_t n, cin, cout, h, w, oh, ow, ph, pw;
+  const float* x;   // input [n][cin][h][w]
+  const float* wt;  // weights [cout][cin][3][3]
+  float* y;         // forward: output [n][cout][oh][ow]
+  const float* gy;  // weight gradient: grad_output [n][cout][oh][ow]
+  float* gw;        // weight gradient: [cout][cin][3][3] (overwritten)
+};
+using WinogradFn = void (*)(const WinogradArgs&);
+}  // namespace ember
+namespace ember::cpu {
+WinogradFn selected_conv_winograd_forward();  // register.cpp
+WinogradFn selected_conv_winograd_weight();
+}  // namespace ember::cpu
 #define EMBER_CPU_ISA_CONV_KERNELS(_)      \
   _(conv_direct_forward_kernel, DirectConvFn) \
-  _(conv_direct_weight_kernel, DirectConvFn)
+  _(conv_direct_weight_kernel, DirectConvFn) \
+  _(conv_winograd_forward_kernel, WinogradFn) \
+  _(conv_winograd_weight_kernel, WinogradFn)
 
 #define EMBER_CPU_ISA_RNN_KERNELS(_)       \
   _(rnn_step_forward_kernel, RnnStepFn) \

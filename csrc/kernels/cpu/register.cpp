@@ -237,5 +237,8 @@ PackedGemmFn selected_packed_gemm() { return EMBER_ISA(packed_gemm_kernel); }
 // ---- conv: the direct stride-1 convolution kernels (isa/conv_direct.cpp), called by conv.cpp.
 DirectConvFn selected_conv_direct_forward() { return EMBER_ISA(conv_direct_forward_kernel); }
 DirectConvFn selected_conv_direct_weight() { return EMBER_ISA(conv_direct_weight_kernel); }
+// ---- conv_winograd: Winograd F(2x2, 3x3) kernels (isa/conv_winograd.cpp), called by conv.cpp.
+WinogradFn selected_conv_winograd_forward() { return EMBER_ISA(conv_winograd_forward_kernel); }
+WinogradFn selected_conv_winograd_weight() { return EMBER_ISA(conv_winograd_weight_kernel); }
 
 }  // namespace ember::cpu

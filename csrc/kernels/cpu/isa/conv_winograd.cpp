@@ -1,0 +1,454 @@
+// Winograd F(2x2, 3x3) convolution, compiled per ISA (WinogradArgs in isa.h).
+//
+// Note [Winograd convolution]: a 2x2 block of outputs (a tile) of a 3x3, stride-1 convolution is
+// Y = A^T [sum_c (G g_c G^T) . (B^T d_c B)] A, where d_c is the tile's 4x4 input patch of channel c
+// and . the element-wise product: 16 multiplies per channel pair instead of 36. For each of the 16
+// positions xi of the 4x4 transformed tile, M[xi] (C_out x tiles) = U[xi] (C_out x C_in) @
+// V[xi] (C_in x tiles): 16 GEMMs on the register-tiled micro-kernel below (the layout of
+// isa/gemm.cpp: MR output channels x NR tiles, U packed once per call, V packed per block).
+// Forward: tiles are cut into blocks of NB; each block's input transform writes V straight into the
+// packed layout, the 16 products fill M, the output transform writes y, so V and M stay in L2. The
+// input transform runs over W tiles at a time on the input split into 4 polyphase planes
+// (even/odd rows x even/odd columns) with one extra tile per row: there the 16 inputs of tile
+// q = ty * (tw + 1) + tx are contiguous in q. The extra tile is computed and dropped.
+// Weight gradient: dU[xi] = sum over tiles of V[xi] @ dM[xi]^T with dM = A dY A^T, then
+// dg = G^T dU G. Both transforms run over channels (W at a time) on channels-last copies of x and
+// grad_output; tiles go in fixed chunks of KC, each chunk's products added into dU in chunk order.
+// Determinism: every output (y, or one dU element) is summed by one task in an order fixed by the
+// shape alone, so results are bitwise identical for any thread count.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "core/allocator.h"
+#include "core/parallel.h"
+#include "kernels/cpu/isa.h"
+#include "kernels/cpu/isa/vec_load.h"
+
+namespace ember::cpu::EMBER_ISA_NS {
+namespace {
+
+// Register tile: MR output rows x NV vectors of W lanes (as gemm.cpp's float blocking).
+#if defined(__AVX512F__)
+constexpr int W = 16, NV = 2, MR = 14;
+#elif defined(__AVX2__)
+constexpr int W = 8, NV = 2, MR = 6;
+#else
+constexpr int W = 4, NV = 2, MR = 4;
+#endif
+constexpr int NR = W * NV;
+constexpr int64_t KC = 256;  // depth per micro-kernel call
+typedef float V __attribute__((vector_size(W * 4)));
+
+#define EMBER_WG_INLINE inline __attribute__((always_inline))
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// A float buffer from the caching CPU allocator (multi-MB buffers are reused, not page-faulted).
+struct Buf {
+  float* p = nullptr;
+  size_t bytes = 0;
+  explicit Buf(int64_t count) : bytes(size_t(std::max<int64_t>(count, 1)) * sizeof(float)) {
+    p = static_cast<float*>(get_allocator(DeviceType::CPU)->allocate(bytes));
+  }
+  ~Buf() { get_allocator(DeviceType::CPU)->deallocate(p, bytes); }
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+};
+
+// c[i][v] (= or +=) sum over p < kc of a[p][i] * b[p][v] for a full MR x NR tile (row stride ldc).
+EMBER_WG_INLINE void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                                  float* c, int64_t ldc, bool add) {
+  V acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = vload<V>(b + v * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const V av = splat<V>(a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
+    }
+    a += MR;
+    b += ldb;
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      V r = acc[i][v];
+      if (add) r += vload<V>(c + i * ldc + v * W);
+      vstore(c + i * ldc + v * W, r);
+    }
+}
+
+// d[16] (row-major 4x4 patch) -> B^T d B in place.
+template <class X> EMBER_WG_INLINE void input_transform(X* d) {
+  X t[16];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) {
+    t[0 + j] = d[0 + j] - d[8 + j];
+    t[4 + j] = d[4 + j] + d[8 + j];
+    t[8 + j] = d[8 + j] - d[4 + j];
+    t[12 + j] = d[4 + j] - d[12 + j];
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    const X* r = t + 4 * i;
+    d[4 * i + 0] = r[0] - r[2];
+    d[4 * i + 1] = r[1] + r[2];
+    d[4 * i + 2] = r[2] - r[1];
+    d[4 * i + 3] = r[1] - r[3];
+  }
+}
+
+// m[16] -> A^T m A: y[0..3] = (0,0), (0,1), (1,0), (1,1).
+template <class X> EMBER_WG_INLINE void output_transform(const X* m, X* y) {
+  X t0[4], t1[4];
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    t0[k] = m[k] + m[4 + k] + m[8 + k];
+    t1[k] = m[4 + k] - m[8 + k] - m[12 + k];
+  }
+  y[0] = t0[0] + t0[1] + t0[2];
+  y[1] = t0[1] - t0[2] - t0[3];
+  y[2] = t1[0] + t1[1] + t1[2];
+  y[3] = t1[1] - t1[2] - t1[3];
+}
+
+// g[9] (3x3) -> G g G^T (16).
+EMBER_WG_INLINE void weight_transform(const float* g, float* u) {
+  float s[12];
+  for (int j = 0; j < 3; ++j) {
+    s[0 + j] = g[j];
+    s[3 + j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+    s[6 + j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+    s[9 + j] = g[6 + j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    const float* r = s + 3 * i;
+    u[4 * i + 0] = r[0];
+    u[4 * i + 1] = 0.5f * (r[0] + r[1] + r[2]);
+    u[4 * i + 2] = 0.5f * (r[0] - r[1] + r[2]);
+    u[4 * i + 3] = r[2];
+  }
+}
+
+// dy[4] (2x2, row-major) -> A dY A^T (16).
+template <class X> EMBER_WG_INLINE void grad_output_transform(const X* dy, X* dm) {
+  X e[8];  // e[i][b] = sum_a A^T[a][i] dY[a][b]
+  e[0] = dy[0], e[1] = dy[1];
+  e[2] = dy[0] + dy[2], e[3] = dy[1] + dy[3];
+  e[4] = dy[0] - dy[2], e[5] = dy[1] - dy[3];
+  e[6] = -dy[2], e[7] = -dy[3];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    dm[4 * i + 0] = e[2 * i];
+    dm[4 * i + 1] = e[2 * i] + e[2 * i + 1];
+    dm[4 * i + 2] = e[2 * i] - e[2 * i + 1];
+    dm[4 * i + 3] = -e[2 * i + 1];
+  }
+}
+
+// du[16] -> G^T dU G (9).
+EMBER_WG_INLINE void weight_grad_transform(const float* du, float* dg) {
+  float f[12];
+  for (int j = 0; j < 4; ++j) {
+    f[0 + j] = du[j] + 0.5f * (du[4 + j] + du[8 + j]);
+    f[4 + j] = 0.5f * (du[4 + j] - du[8 + j]);
+    f[8 + j] = 0.5f * (du[4 + j] + du[8 + j]) + du[12 + j];
+  }
+  for (int r = 0; r < 3; ++r) {
+    const float* q = f + 4 * r;
+    dg[3 * r + 0] = q[0] + 0.5f * (q[1] + q[2]);
+    dg[3 * r + 1] = 0.5f * (q[1] - q[2]);
+    dg[3 * r + 2] = 0.5f * (q[1] + q[2]) + q[3];
+  }
+}
+
+// ---- forward
+
+struct Shape {
+  int64_t th, tw, q, tpi, tiles;  // tile rows/cols per image, phantom row length tw + 1, tiles per image, all tiles
+  explicit Shape(const WinogradArgs& a)
+      : th((a.oh + 1) / 2), tw((a.ow + 1) / 2), q(tw + 1), tpi(th * tw), tiles(a.n * th * tw) {}
+};
+
+// Up to W consecutive tiles of one image for the input transform: packed column col, first tile
+// index q within the image. Lanes past the run compute other tiles and are overwritten by the next
+// run (or land in the row padding).
+struct InChunk {
+  int64_t img, q, col;
+};
+// A run of W packed columns for the output transform: y offsets (image and channel 0) per lane,
+// and which of the 2x2 outputs exist (bit 0: right column, bit 1: bottom row).
+struct OutChunk {
+  int64_t col0;
+  bool fast;
+  int64_t off[W];
+  uint8_t part[W];
+};
+
+void plan_block(const WinogradArgs& a, const Shape& s, int64_t k0, int64_t k1, std::vector<InChunk>& in,
+                std::vector<OutChunk>& out) {
+  in.clear();
+  out.clear();
+  for (int64_t k = k0; k < k1;) {
+    const int64_t img = k / s.tpi, q = k % s.tpi;
+    in.push_back({img, q, k - k0});
+    k = std::min({k + W, (img + 1) * s.tpi, k1});
+  }
+  const int64_t plane = a.oh * a.ow;
+  for (int64_t k = k0; k < k1; k += W) {
+    OutChunk c{k - k0, false, {}, {}};
+    for (int l = 0; l < W; ++l) {
+      const int64_t kl = k + l;
+      if (kl >= k1) {
+        c.off[l] = -1;
+        continue;
+      }
+      const int64_t img = kl / s.tpi, r = kl % s.tpi, oy = r / s.tw * 2, ox = r % s.tw * 2;
+      c.off[l] = img * a.cout * plane + oy * a.ow + ox;
+      c.part[l] = uint8_t((ox + 1 < a.ow ? 1 : 0) | (oy + 1 < a.oh ? 2 : 0));
+    }
+    const int64_t r = k % s.tpi;
+    c.fast = k + W <= k1 && r % s.tw + W <= s.tw && c.part[W - 1] == 3 && c.part[0] == 3;
+    out.push_back(c);
+  }
+}
+
+void forward_impl(const WinogradArgs& a) {
+  const Shape s(a);
+  const int64_t cin = a.cin, cout = a.cout, cout_p = round_up(cout, MR), so = cout_p / MR;
+  // Polyphase planes [n][cin][8][pl]: plane ((rp * 2 + cp) * 2 + sh) holds the padded input at
+  // (2k + rp, 2(m + sh) + cp) for k <= th, m < tw, so tile q = ty * tw + tx reads plane element
+  // q + (r / 2) * tw for patch row r and column 2 * sh + cp: contiguous in q.
+  const int64_t pl = (s.th + 1) * s.tw + W;
+  Buf poly(a.n * cin * 8 * pl);
+  parallel_for(0, a.n * cin, std::max<int64_t>(1, 16384 / (8 * pl)), [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const float* src = a.x + p * a.h * a.w;
+      for (int ph = 0; ph < 8; ++ph) {
+        const int rp = ph >> 2, cx = (ph >> 1 & 1) + 2 * (ph & 1);  // column offset cp + 2 sh
+        float* dst = poly.p + (p * 8 + ph) * pl;
+        const int64_t lo = a.pw - cx, hi = a.w - 1 + a.pw - cx;  // valid m: lo <= 2m <= hi
+        int64_t m0 = lo <= 0 ? 0 : (lo + 1) / 2, m1 = hi < 0 ? 0 : std::min<int64_t>(s.tw, hi / 2 + 1);
+        m0 = std::min(m0, m1);
+        for (int64_t k = 0; k <= s.th; ++k) {
+          float* row = dst + k * s.tw;
+          const int64_t iy = 2 * k + rp - a.ph;
+          if (iy < 0 || iy >= a.h) {
+            for (int64_t m = 0; m < s.tw; ++m) row[m] = 0.f;
+            continue;
+          }
+          const float* sr = src + iy * a.w + cx - a.pw;
+          for (int64_t m = 0; m < m0; ++m) row[m] = 0.f;
+          for (int64_t m = m0; m < m1; ++m) row[m] = sr[2 * m];
+          for (int64_t m = m1; m < s.tw; ++m) row[m] = 0.f;
+        }
+        for (int64_t k = (s.th + 1) * s.tw; k < pl; ++k) dst[k] = 0.f;
+      }
+    }
+  });
+  // U packed [16][so][cin][MR] (rows past cout zero).
+  Buf up(16 * so * cin * MR);
+  parallel_for(0, so, 1, [&](int64_t b, int64_t e) {
+    float u[16];
+    for (int64_t os = b; os < e; ++os)
+      for (int64_t c = 0; c < cin; ++c)
+        for (int i = 0; i < MR; ++i) {
+          const int64_t o = os * MR + i;
+          if (o < cout) weight_transform(a.wt + (o * cin + c) * 9, u);
+          else std::fill(u, u + 16, 0.f);
+          for (int xi = 0; xi < 16; ++xi) up.p[((xi * so + os) * cin + c) * MR + i] = u[xi];
+        }
+  });
+  // Blocks of nb tiles: V [16][cin][ldv] (tiles contiguous, read in place by the micro-kernel) and
+  // M [16][cout_p][nb] within ~768 KB.
+  int64_t nb = round_up(std::max<int64_t>(1, (768 << 10) / (64 * (cin + cout_p))), NR);
+  nb = std::max<int64_t>(NR, std::min<int64_t>({nb, 4 * NR, round_up((s.tiles + 2 * get_num_threads() - 1) /
+                                                                       (2 * get_num_threads()), NR)}));
+  int64_t ldv = nb + W;
+  if (ldv * 4 % 4096 == 0) ldv += W;  // rows 4 KiB apart would share L1 sets
+  const int64_t nblocks = (s.tiles + nb - 1) / nb, plane = a.oh * a.ow;
+  parallel_for(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> vbuf(size_t(16 * cin * ldv)), mbuf(size_t(16 * cout_p * nb));
+    std::vector<InChunk> in;
+    std::vector<OutChunk> out;
+    float* vp = vbuf.data();
+    float* mp = mbuf.data();
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t k0 = blk * nb, k1 = std::min(s.tiles, k0 + nb), nk = k1 - k0;
+      plan_block(a, s, k0, k1, in, out);
+      // Input transform, runs in increasing column order per row (each run's extra lanes are
+      // overwritten by the next one).
+      for (int64_t c = 0; c < cin; ++c)
+        for (const InChunk& ch : in) {
+          const float* base = poly.p + (ch.img * cin + c) * 8 * pl + ch.q;
+          V d[16];
+#pragma GCC unroll 16
+          for (int r = 0; r < 16; ++r) {
+            const int i = r >> 2, j = r & 3;
+            d[r] = vload<V>(base + (((i & 1) * 2 + (j & 1)) * 2 + (j >> 1)) * pl + (i >> 1) * s.tw);
+          }
+          input_transform(d);
+          float* dst = vp + c * ldv + ch.col;
+#pragma GCC unroll 16
+          for (int xi = 0; xi < 16; ++xi) vstore(dst + xi * cin * ldv, d[xi]);
+        }
+      // M[xi] = U[xi] @ V[xi].
+      const int64_t ns = (nk + NR - 1) / NR;
+      for (int xi = 0; xi < 16; ++xi)
+        for (int64_t os = 0; os < so; ++os)
+          for (int64_t st = 0; st < ns; ++st)
+            for (int64_t pc = 0; pc < cin; pc += KC)
+              micro_kernel(std::min(KC, cin - pc), up.p + ((xi * so + os) * cin + pc) * MR,
+                           vp + (xi * cin + pc) * ldv + st * NR, ldv, mp + (xi * cout_p + os * MR) * nb + st * NR, nb,
+                           pc > 0);
+      // Output transform.
+      for (int64_t o = 0; o < cout; ++o)
+        for (const OutChunk& ch : out) {
+          V m[16], y[4];
+#pragma GCC unroll 16
+          for (int xi = 0; xi < 16; ++xi) m[xi] = vload<V>(mp + (xi * cout_p + o) * nb + ch.col0);
+          output_transform(m, y);
+          if (ch.fast) {
+            float* r0 = a.y + ch.off[0] + o * plane;
+            float* r1 = r0 + a.ow;
+            for (int l = 0; l < W; ++l) {
+              r0[2 * l] = y[0][l];
+              r0[2 * l + 1] = y[1][l];
+              r1[2 * l] = y[2][l];
+              r1[2 * l + 1] = y[3][l];
+            }
+          } else {
+            for (int l = 0; l < W; ++l) {
+              if (ch.off[l] < 0) continue;
+              float* r0 = a.y + ch.off[l] + o * plane;
+              r0[0] = y[0][l];
+              if (ch.part[l] & 1) r0[1] = y[1][l];
+              if (ch.part[l] & 2) {
+                r0[a.ow] = y[2][l];
+                if (ch.part[l] & 1) r0[a.ow + 1] = y[3][l];
+              }
+            }
+          }
+        }
+    }
+  });
+}
+
+// ---- weight gradient
+
+void weight_impl(const WinogradArgs& a) {
+  const Shape s(a);
+  const int64_t cin = a.cin, cout = a.cout;
+  if (s.tiles == 0) {
+    std::fill(a.gw, a.gw + cout * cin * 9, 0.f);
+    return;
+  }
+  const int64_t cin_p = round_up(cin, MR), sc = cin_p / MR, cs = cin_p + W;  // V side: MR channels per strip
+  const int64_t cout_p = round_up(cout, NR), so = cout_p / NR;               // dM side: NR per strip
+  const int64_t hp = 2 * s.th + 2, wp = 2 * s.tw + 2, gh = 2 * s.th, gw_ = 2 * s.tw;
+  // Channels-last copies: x zero-padded [n][hp][wp][cs], grad_output [n][gh][gw_][cout_p].
+  Buf xn(a.n * hp * wp * cs), gn(a.n * gh * gw_ * cout_p);
+  parallel_for(0, a.n * hp, std::max<int64_t>(1, 8192 / (wp * cs)), [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const int64_t img = p / hp, iy = p % hp - a.ph;
+      float* row = xn.p + p * wp * cs;
+      std::fill(row, row + wp * cs, 0.f);
+      if (iy < 0 || iy >= a.h) continue;
+      const int64_t c0 = std::max<int64_t>(0, a.pw), c1 = std::min<int64_t>(wp, a.w + a.pw);
+      for (int64_t c = 0; c < cin; ++c) {
+        const float* src = a.x + ((img * cin + c) * a.h + iy) * a.w - a.pw;
+        for (int64_t col = c0; col < c1; ++col) row[col * cs + c] = src[col];
+      }
+    }
+  });
+  parallel_for(0, a.n * gh, std::max<int64_t>(1, 8192 / (gw_ * cout_p)), [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const int64_t img = p / gh, oy = p % gh;
+      float* row = gn.p + p * gw_ * cout_p;
+      std::fill(row, row + gw_ * cout_p, 0.f);
+      if (oy >= a.oh) continue;
+      for (int64_t o = 0; o < cout; ++o) {
+        const float* src = a.gy + ((img * cout + o) * a.oh + oy) * a.ow;
+        for (int64_t col = 0; col < a.ow; ++col) row[col * cout_p + o] = src[col];
+      }
+    }
+  });
+  // Per chunk of KC tiles: V [16][sc][KC][MR], dM [16][so][KC][NR]; dU [16][cin_p][cout_p].
+  Buf vt(16 * sc * KC * MR), dm(16 * so * KC * NR), du(16 * cin_p * cout_p);
+  const int64_t jobs = 16 * sc * so;
+  for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
+    const int64_t kc = std::min(KC, s.tiles - k0);
+    parallel_for(0, kc, std::max<int64_t>(1, 64 / std::max<int64_t>(1, sc + so)), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const int64_t k = k0 + t, img = k / s.tpi, r = k % s.tpi, ty = r / s.tw, tx = r % s.tw;
+        const float* xb = xn.p + ((img * hp + 2 * ty) * wp + 2 * tx) * cs;
+        for (int64_t sv = 0; sv < sc; ++sv) {
+          V d[16];
+#pragma GCC unroll 16
+          for (int q = 0; q < 16; ++q) d[q] = vload<V>(xb + ((q >> 2) * wp + (q & 3)) * cs + sv * MR);
+          input_transform(d);
+          for (int xi = 0; xi < 16; ++xi) std::memcpy(vt.p + ((xi * sc + sv) * KC + t) * MR, &d[xi], MR * sizeof(float));
+        }
+        const float* gb = gn.p + ((img * gh + 2 * ty) * gw_ + 2 * tx) * cout_p;
+        for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
+          V dy[4], g[16];
+          dy[0] = vload<V>(gb + o0);
+          dy[1] = vload<V>(gb + cout_p + o0);
+          dy[2] = vload<V>(gb + gw_ * cout_p + o0);
+          dy[3] = vload<V>(gb + (gw_ + 1) * cout_p + o0);
+          grad_output_transform(dy, g);
+#pragma GCC unroll 16
+          for (int xi = 0; xi < 16; ++xi) vstore(dm.p + ((xi * so + o0 / NR) * KC + t) * NR + o0 % NR, g[xi]);
+        }
+      }
+    });
+    parallel_for(0, jobs, 1, [&](int64_t b, int64_t e) {
+      for (int64_t j = b; j < e; ++j) {
+        const int64_t xi = j / (sc * so), sv = j / so % sc, sg = j % so;
+        micro_kernel(kc, vt.p + (xi * sc + sv) * KC * MR, dm.p + (xi * so + sg) * KC * NR, NR,
+                     du.p + (xi * cin_p + sv * MR) * cout_p + sg * NR, cout_p, k0 > 0);
+      }
+    });
+  }
+  parallel_for(0, cout, 1, [&](int64_t b, int64_t e) {
+    float u[16];
+    for (int64_t o = b; o < e; ++o)
+      for (int64_t c = 0; c < cin; ++c) {
+        for (int xi = 0; xi < 16; ++xi) u[xi] = du.p[(xi * cin_p + c) * cout_p + o];
+        weight_grad_transform(u, a.gw + (o * cin + c) * 9);
+      }
+  });
+}
+
+}  // namespace
+
+void conv_winograd_forward_kernel(const WinogradArgs& a) {
+  if (a.n <= 0 || a.cout <= 0 || a.oh <= 0 || a.ow <= 0) return;
+  if (a.cin <= 0) {
+    std::fill(a.y, a.y + a.n * a.cout * a.oh * a.ow, 0.f);
+    return;
+  }
+  forward_impl(a);
+}
+
+void conv_winograd_weight_kernel(const WinogradArgs& a) {
+  if (a.cout <= 0 || a.cin <= 0) return;
+  if (a.n <= 0 || a.oh <= 0 || a.ow <= 0) {
+    std::fill(a.gw, a.gw + a.cout * a.cin * 9, 0.f);
+    return;
+  }
+  weight_impl(a);
+}
+
+}  // namespace ember::cpu::EMBER_ISA_NS
