@@ -25,6 +25,9 @@
 #include "core/parallel.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/isa/vec_load.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace ember::cpu::EMBER_ISA_NS {
 namespace {
@@ -87,6 +90,70 @@ EMBER_WG_INLINE void micro_kernel(int64_t kc, const float* __restrict a, const f
       if (add) r += vload<V>(c + i * ldc + v * W);
       vstore(c + i * ldc + v * W, r);
     }
+}
+
+// Even / odd lanes of the 2W floats (a, b); a and b interleaved lane by lane into (lo, hi).
+EMBER_WG_INLINE V even_lanes(V a, V b) {
+#if defined(__AVX512F__)
+  return (V)_mm512_permutex2var_ps((__m512)a, _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0),
+                                   (__m512)b);
+#elif defined(__AVX2__)
+  return (V)_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps((__m256)a, (__m256)b, 0x88)), 0xD8));
+#elif defined(__SSE2__)
+  return (V)_mm_shuffle_ps((__m128)a, (__m128)b, 0x88);
+#else
+  V r;
+  for (int l = 0; l < W / 2; ++l) r[l] = a[2 * l], r[W / 2 + l] = b[2 * l];
+  return r;
+#endif
+}
+EMBER_WG_INLINE V odd_lanes(V a, V b) {
+#if defined(__AVX512F__)
+  return (V)_mm512_permutex2var_ps((__m512)a, _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1),
+                                   (__m512)b);
+#elif defined(__AVX2__)
+  return (V)_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps((__m256)a, (__m256)b, 0xDD)), 0xD8));
+#elif defined(__SSE2__)
+  return (V)_mm_shuffle_ps((__m128)a, (__m128)b, 0xDD);
+#else
+  V r;
+  for (int l = 0; l < W / 2; ++l) r[l] = a[2 * l + 1], r[W / 2 + l] = b[2 * l + 1];
+  return r;
+#endif
+}
+EMBER_WG_INLINE void interleave(V a, V b, V& lo, V& hi) {
+#if defined(__AVX512F__)
+  lo = (V)_mm512_permutex2var_ps((__m512)a, _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0),
+                                 (__m512)b);
+  hi = (V)_mm512_permutex2var_ps((__m512)a,
+                                 _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), (__m512)b);
+#elif defined(__AVX2__)
+  const __m256 l = _mm256_unpacklo_ps((__m256)a, (__m256)b), h = _mm256_unpackhi_ps((__m256)a, (__m256)b);
+  lo = (V)_mm256_permute2f128_ps(l, h, 0x20);
+  hi = (V)_mm256_permute2f128_ps(l, h, 0x31);
+#elif defined(__SSE2__)
+  lo = (V)_mm_unpacklo_ps((__m128)a, (__m128)b);
+  hi = (V)_mm_unpackhi_ps((__m128)a, (__m128)b);
+#else
+  for (int l = 0; l < W / 2; ++l) {
+    lo[2 * l] = a[l], lo[2 * l + 1] = b[l];
+    hi[2 * l] = a[W / 2 + l], hi[2 * l + 1] = b[W / 2 + l];
+  }
+#endif
+}
+
+// dst[0, n) = src[0, n) for n <= 2W: whole vectors, overlapping at the end, scalars below W / 2.
+EMBER_WG_INLINE void copy_short(float* __restrict dst, const float* __restrict src, int64_t n) {
+  typedef float H __attribute__((vector_size(W * 2)));
+  if (n >= W) {
+    vstore(dst, vload<V>(src));
+    if (n > W) vstore(dst + n - W, vload<V>(src + n - W));
+  } else if (n >= W / 2 && W >= 4) {
+    vstore(dst, vload<H>(src));
+    vstore(dst + n - W / 2, vload<H>(src + n - W / 2));
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
 }
 
 // d[16] (row-major 4x4 patch) -> B^T d B in place.
@@ -181,82 +248,63 @@ struct Shape {
       : th((a.oh + 1) / 2), tw((a.ow + 1) / 2), q(tw + 1), tpi(th * tw), tiles(a.n * th * tw) {}
 };
 
-// Up to W consecutive tiles of one image for the input transform: packed column col, first tile
-// index q within the image. Lanes past the run compute other tiles and are overwritten by the next
-// run (or land in the row padding).
-struct InChunk {
-  int64_t img, q, col;
+// The block's tile rows of one image: its polyphase rows (tile rows ty0 .. ty0 + rows - 2, one more
+// for the patches' lower half) start at offset `off` of each local plane.
+struct Seg {
+  int64_t img, ty0, rows, off;
 };
-// A run of W packed columns for the output transform: y offsets (image and channel 0) per lane,
-// and which of the 2x2 outputs exist (bit 0: right column, bit 1: bottom row).
+// Up to W consecutive tiles of one image for the input transform: local plane offset pos, packed
+// column col. Lanes past the run compute other tiles and are overwritten by the next run (or land
+// in the row padding).
+struct InChunk {
+  int64_t pos, col;
+};
+// W packed columns for the output transform, as runs of tiles on one tile row: lanes [l0, l0 + len),
+// y offset of the run's top-left output (image and channel 0), values to write in its top row (n0)
+// and bottom row (n1, 0 when the bottom row is past the output).
+struct OutRun {
+  int32_t l0, len, n0, n1;
+  int64_t off;
+};
 struct OutChunk {
   int64_t col0;
-  bool fast;
-  int64_t off[W];
-  uint8_t part[W];
+  int nruns;
+  OutRun runs[W];
 };
-
-void plan_block(const WinogradArgs& a, const Shape& s, int64_t k0, int64_t k1, std::vector<InChunk>& in,
-                std::vector<OutChunk>& out) {
+// Returns the local plane length (all segments, then W elements of slack).
+int64_t plan_block(const WinogradArgs& a, const Shape& s, int64_t k0, int64_t k1, std::vector<Seg>& segs,
+                   std::vector<InChunk>& in, std::vector<OutChunk>& out) {
+  segs.clear();
   in.clear();
   out.clear();
+  int64_t off = 0;
   for (int64_t k = k0; k < k1;) {
-    const int64_t img = k / s.tpi, q = k % s.tpi;
-    in.push_back({img, q, k - k0});
-    k = std::min({k + W, (img + 1) * s.tpi, k1});
+    const int64_t img = k / s.tpi, ke = std::min(k1, (img + 1) * s.tpi), ty0 = k % s.tpi / s.tw;
+    const int64_t ty1 = (ke - 1) % s.tpi / s.tw;
+    segs.push_back({img, ty0, ty1 - ty0 + 2, off});
+    for (int64_t kk = k; kk < ke; kk += W) in.push_back({off + kk % s.tpi - ty0 * s.tw, kk - k0});
+    off += (ty1 - ty0 + 2) * s.tw;
+    k = ke;
   }
   const int64_t plane = a.oh * a.ow;
   for (int64_t k = k0; k < k1; k += W) {
-    OutChunk c{k - k0, false, {}, {}};
-    for (int l = 0; l < W; ++l) {
-      const int64_t kl = k + l;
-      if (kl >= k1) {
-        c.off[l] = -1;
-        continue;
-      }
-      const int64_t img = kl / s.tpi, r = kl % s.tpi, oy = r / s.tw * 2, ox = r % s.tw * 2;
-      c.off[l] = img * a.cout * plane + oy * a.ow + ox;
-      c.part[l] = uint8_t((ox + 1 < a.ow ? 1 : 0) | (oy + 1 < a.oh ? 2 : 0));
+    OutChunk c{k - k0, 0, {}};
+    for (int64_t kl = k; kl < std::min(k + W, k1);) {
+      const int64_t img = kl / s.tpi, r = kl % s.tpi, ty = r / s.tw, tx = r % s.tw;
+      const int64_t len = std::min({k + W, k1, kl + s.tw - tx}) - kl, oy = 2 * ty, ox = 2 * tx;
+      const int64_t n0 = std::min(2 * len, a.ow - ox);
+      c.runs[c.nruns++] = {int32_t(kl - k), int32_t(len), int32_t(n0), int32_t(oy + 1 < a.oh ? n0 : 0),
+                           img * a.cout * plane + oy * a.ow + ox};
+      kl += len;
     }
-    const int64_t r = k % s.tpi;
-    c.fast = k + W <= k1 && r % s.tw + W <= s.tw && c.part[W - 1] == 3 && c.part[0] == 3;
     out.push_back(c);
   }
+  return off + W;
 }
 
 void forward_impl(const WinogradArgs& a) {
   const Shape s(a);
   const int64_t cin = a.cin, cout = a.cout, cout_p = round_up(cout, MR), so = cout_p / MR;
-  // Polyphase planes [n][cin][8][pl]: plane ((rp * 2 + cp) * 2 + sh) holds the padded input at
-  // (2k + rp, 2(m + sh) + cp) for k <= th, m < tw, so tile q = ty * tw + tx reads plane element
-  // q + (r / 2) * tw for patch row r and column 2 * sh + cp: contiguous in q.
-  const int64_t pl = (s.th + 1) * s.tw + W;
-  Buf poly(a.n * cin * 8 * pl);
-  parallel_for(0, a.n * cin, std::max<int64_t>(1, 16384 / (8 * pl)), [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      const float* src = a.x + p * a.h * a.w;
-      for (int ph = 0; ph < 8; ++ph) {
-        const int rp = ph >> 2, cx = (ph >> 1 & 1) + 2 * (ph & 1);  // column offset cp + 2 sh
-        float* dst = poly.p + (p * 8 + ph) * pl;
-        const int64_t lo = a.pw - cx, hi = a.w - 1 + a.pw - cx;  // valid m: lo <= 2m <= hi
-        int64_t m0 = lo <= 0 ? 0 : (lo + 1) / 2, m1 = hi < 0 ? 0 : std::min<int64_t>(s.tw, hi / 2 + 1);
-        m0 = std::min(m0, m1);
-        for (int64_t k = 0; k <= s.th; ++k) {
-          float* row = dst + k * s.tw;
-          const int64_t iy = 2 * k + rp - a.ph;
-          if (iy < 0 || iy >= a.h) {
-            for (int64_t m = 0; m < s.tw; ++m) row[m] = 0.f;
-            continue;
-          }
-          const float* sr = src + iy * a.w + cx - a.pw;
-          for (int64_t m = 0; m < m0; ++m) row[m] = 0.f;
-          for (int64_t m = m0; m < m1; ++m) row[m] = sr[2 * m];
-          for (int64_t m = m1; m < s.tw; ++m) row[m] = 0.f;
-        }
-        for (int64_t k = (s.th + 1) * s.tw; k < pl; ++k) dst[k] = 0.f;
-      }
-    }
-  });
   // U packed [16][so][cin][MR] (rows past cout zero).
   Buf up(16 * so * cin * MR);
   parallel_for(0, so, 1, [&](int64_t b, int64_t e) {
@@ -281,22 +329,49 @@ void forward_impl(const WinogradArgs& a) {
   parallel_for(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
     std::vector<float> vbuf(size_t(16 * cin * ldv)), mbuf(size_t(16 * cout_p * nb));
     std::vector<InChunk> in;
+    std::vector<Seg> segs;
+    std::vector<float> poly, tmp(static_cast<size_t>(2 * s.tw + 2 * W + 4));  // tmp: one padded input row
+    const int64_t j0 = std::max<int64_t>(0, a.pw), j1 = std::min<int64_t>(int64_t(tmp.size()), a.w + a.pw);
     std::vector<OutChunk> out;
     float* vp = vbuf.data();
     float* mp = mbuf.data();
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t k0 = blk * nb, k1 = std::min(s.tiles, k0 + nb), nk = k1 - k0;
-      plan_block(a, s, k0, k1, in, out);
+      const int64_t ls = plan_block(a, s, k0, k1, segs, in, out);
+      // Polyphase planes of the block [cin][8][ls]: plane ((rp * 2 + cp) * 2 + sh) holds the padded
+      // input at (2k + rp, 2(m + sh) + cp), m < tw, so tile q = ty * tw + tx reads element
+      // q + (r / 2) * tw for patch row r and column 2 * sh + cp: contiguous in q.
+      if (int64_t(poly.size()) < cin * 8 * ls) poly.resize(size_t(cin * 8 * ls));
+      for (const Seg& sg : segs)
+        for (int64_t c = 0; c < cin; ++c) {
+          const float* src = a.x + (sg.img * cin + c) * a.h * a.w;
+          float* planes = poly.data() + c * 8 * ls + sg.off;
+          for (int64_t r = 2 * sg.ty0; r < 2 * (sg.ty0 + sg.rows); ++r) {
+            const int64_t iy = r - a.ph;
+            std::fill(tmp.begin(), tmp.end(), 0.f);
+            if (iy >= 0 && iy < a.h && j0 < j1) std::memcpy(tmp.data() + j0, src + iy * a.w + j0 - a.pw, size_t(j1 - j0) * 4);
+            for (int ph = 0; ph < 4; ++ph) {  // (cp, sh)
+              const int cx = (ph >> 1) + 2 * (ph & 1);
+              float* dst = planes + ((r & 1) * 4 + ph) * ls + (r / 2 - sg.ty0) * s.tw;
+              for (int64_t m = 0; m < s.tw; m += W) {
+                const float* t = tmp.data() + cx + 2 * m;
+                vstore(dst + m, (cx & 1) ? odd_lanes(vload<V>(t - 1), vload<V>(t - 1 + W))
+                                         : even_lanes(vload<V>(t), vload<V>(t + W)));
+              }
+            }
+          }
+        }
+      for (int64_t p = 0; p < cin * 8; ++p) std::fill(poly.data() + p * ls + ls - W, poly.data() + (p + 1) * ls, 0.f);
       // Input transform, runs in increasing column order per row (each run's extra lanes are
       // overwritten by the next one).
       for (int64_t c = 0; c < cin; ++c)
         for (const InChunk& ch : in) {
-          const float* base = poly.p + (ch.img * cin + c) * 8 * pl + ch.q;
+          const float* base = poly.data() + c * 8 * ls + ch.pos;
           V d[16];
 #pragma GCC unroll 16
           for (int r = 0; r < 16; ++r) {
             const int i = r >> 2, j = r & 3;
-            d[r] = vload<V>(base + (((i & 1) * 2 + (j & 1)) * 2 + (j >> 1)) * pl + (i >> 1) * s.tw);
+            d[r] = vload<V>(base + (((i & 1) * 2 + (j & 1)) * 2 + (j >> 1)) * ls + (i >> 1) * s.tw);
           }
           input_transform(d);
           float* dst = vp + c * ldv + ch.col;
@@ -319,26 +394,17 @@ void forward_impl(const WinogradArgs& a) {
 #pragma GCC unroll 16
           for (int xi = 0; xi < 16; ++xi) m[xi] = vload<V>(mp + (xi * cout_p + o) * nb + ch.col0);
           output_transform(m, y);
-          if (ch.fast) {
-            float* r0 = a.y + ch.off[0] + o * plane;
-            float* r1 = r0 + a.ow;
-            for (int l = 0; l < W; ++l) {
-              r0[2 * l] = y[0][l];
-              r0[2 * l + 1] = y[1][l];
-              r1[2 * l] = y[2][l];
-              r1[2 * l + 1] = y[3][l];
-            }
-          } else {
-            for (int l = 0; l < W; ++l) {
-              if (ch.off[l] < 0) continue;
-              float* r0 = a.y + ch.off[l] + o * plane;
-              r0[0] = y[0][l];
-              if (ch.part[l] & 1) r0[1] = y[1][l];
-              if (ch.part[l] & 2) {
-                r0[a.ow] = y[2][l];
-                if (ch.part[l] & 1) r0[a.ow + 1] = y[3][l];
-              }
-            }
+          alignas(64) float top[2 * W], bottom[2 * W];
+          V lo, hi;
+          interleave(y[0], y[1], lo, hi);
+          vstore(top, lo), vstore(top + W, hi);
+          interleave(y[2], y[3], lo, hi);
+          vstore(bottom, lo), vstore(bottom + W, hi);
+          for (int ri = 0; ri < ch.nruns; ++ri) {
+            const OutRun& run = ch.runs[ri];
+            float* r0 = a.y + run.off + o * plane;
+            copy_short(r0, top + 2 * run.l0, run.n0);
+            if (run.n1) copy_short(r0 + a.ow, bottom + 2 * run.l0, run.n1);
           }
         }
     }
