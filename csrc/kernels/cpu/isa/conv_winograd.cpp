@@ -17,6 +17,7 @@
 // Determinism: every output (y, or one dU element) is summed by one task in an order fixed by the
 // shape alone, so results are bitwise identical for any thread count.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -43,6 +44,7 @@ constexpr int W = 4, NV = 2, MR = 4;
 constexpr int NR = W * NV;
 constexpr int64_t KC = 256;  // depth per micro-kernel call
 typedef float V __attribute__((vector_size(W * 4)));
+typedef int32_t VI __attribute__((vector_size(W * 4)));
 
 #define EMBER_WG_INLINE inline __attribute__((always_inline))
 
@@ -332,6 +334,18 @@ void forward_impl(const WinogradArgs& a) {
     std::vector<Seg> segs;
     std::vector<float> poly, tmp(static_cast<size_t>(2 * s.tw + 2 * W + 4));  // tmp: one padded input row
     const int64_t j0 = std::max<int64_t>(0, a.pw), j1 = std::min<int64_t>(int64_t(tmp.size()), a.w + a.pw);
+    // masks[cx][chunk]: lanes m whose input column 2m + cx - pw lies in the image
+    const int64_t nmc = (s.tw + W - 1) / W;
+    std::vector<V> masks(size_t(4 * nmc));
+    for (int cx = 0; cx < 4; ++cx)
+      for (int64_t mi = 0; mi < nmc; ++mi)
+        for (int l = 0; l < W; ++l) {
+          const int64_t col = 2 * (mi * W + l) + cx - a.pw;
+          VI bits = (VI)masks[size_t(cx * nmc + mi)];
+          bits[l] = col >= 0 && col < a.w ? -1 : 0;
+          masks[size_t(cx * nmc + mi)] = (V)bits;
+        }
+    const float* xend = a.x + a.n * cin * a.h * a.w;
     std::vector<OutChunk> out;
     float* vp = vbuf.data();
     float* mp = mbuf.data();
@@ -348,15 +362,31 @@ void forward_impl(const WinogradArgs& a) {
           float* planes = poly.data() + c * 8 * ls + sg.off;
           for (int64_t r = 2 * sg.ty0; r < 2 * (sg.ty0 + sg.rows); ++r) {
             const int64_t iy = r - a.ph;
-            std::fill(tmp.begin(), tmp.end(), 0.f);
-            if (iy >= 0 && iy < a.h && j0 < j1) std::memcpy(tmp.data() + j0, src + iy * a.w + j0 - a.pw, size_t(j1 - j0) * 4);
+            const bool inside = iy >= 0 && iy < a.h;
+            const float* row = src + iy * a.w - a.pw;  // padded column 0
+            bool have_tmp = false;
             for (int ph = 0; ph < 4; ++ph) {  // (cp, sh)
               const int cx = (ph >> 1) + 2 * (ph & 1);
               float* dst = planes + ((r & 1) * 4 + ph) * ls + (r / 2 - sg.ty0) * s.tw;
-              for (int64_t m = 0; m < s.tw; m += W) {
-                const float* t = tmp.data() + cx + 2 * m;
-                vstore(dst + m, (cx & 1) ? odd_lanes(vload<V>(t - 1), vload<V>(t - 1 + W))
-                                         : even_lanes(vload<V>(t), vload<V>(t + W)));
+              for (int64_t m = 0, mi = 0; m < s.tw; m += W, ++mi) {
+                if (!inside) {
+                  vstore(dst + m, V{});
+                  continue;
+                }
+                // 2W inputs from padded column cx - (cx & 1) + 2m; lanes outside the image masked to zero.
+                const int64_t start = cx - (cx & 1) + 2 * m;
+                const float* t = row + start;
+                if (reinterpret_cast<uintptr_t>(t) < reinterpret_cast<uintptr_t>(a.x) ||
+                    reinterpret_cast<uintptr_t>(t + 2 * W) > reinterpret_cast<uintptr_t>(xend)) {
+                  if (!have_tmp) {  // the tensor's first or last row: a zero-padded copy
+                    std::fill(tmp.begin(), tmp.end(), 0.f);
+                    if (j0 < j1) std::memcpy(tmp.data() + j0, src + iy * a.w + j0 - a.pw, size_t(j1 - j0) * 4);
+                    have_tmp = true;
+                  }
+                  t = tmp.data() + start;
+                }
+                const V v = (cx & 1) ? odd_lanes(vload<V>(t), vload<V>(t + W)) : even_lanes(vload<V>(t), vload<V>(t + W));
+                vstore(dst + m, (V)((VI)v & (VI)masks[size_t(cx * nmc + mi)]));
               }
             }
           }
