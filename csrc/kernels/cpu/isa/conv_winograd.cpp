@@ -18,7 +18,10 @@
 // shape alone, so results are bitwise identical for any thread count.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -49,6 +52,12 @@ typedef int32_t VI __attribute__((vector_size(W * 4)));
 #define EMBER_WG_INLINE inline __attribute__((always_inline))
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+// A stride (floats) for the 16 xi slices of a buffer: an odd number of cache lines, so the 16
+// slices a transform touches fall in different L1 sets (a multiple of 4 KiB would put all in one).
+inline int64_t spread(int64_t n) {
+  n = round_up(n, 16);
+  return (n / 16) % 2 ? n : n + 16;
+}
 
 // A float buffer from the caching CPU allocator (multi-MB buffers are reused, not page-faulted).
 struct Buf {
@@ -304,7 +313,12 @@ int64_t plan_block(const WinogradArgs& a, const Shape& s, int64_t k0, int64_t k1
   return off + W;
 }
 
+static double wg_t[8];
+static std::chrono::steady_clock::time_point wg_last;
+#define WG_T(i) do { auto now_ = std::chrono::steady_clock::now(); wg_t[i] += std::chrono::duration<double>(now_ - wg_last).count(); wg_last = now_; } while (0)
+struct WgPrint { ~WgPrint() { if (std::getenv("WG_PROF")) fprintf(stderr, "fill %.3f in %.3f gemm %.3f out %.3f pre %.3f\n", wg_t[0], wg_t[1], wg_t[2], wg_t[3], wg_t[4]); } } wg_print;
 void forward_impl(const WinogradArgs& a) {
+  wg_last = std::chrono::steady_clock::now();
   const Shape s(a);
   const int64_t cin = a.cin, cout = a.cout, cout_p = round_up(cout, MR), so = cout_p / MR;
   // U packed [16][so][cin][MR] (rows past cout zero).
@@ -322,14 +336,16 @@ void forward_impl(const WinogradArgs& a) {
   });
   // Blocks of nb tiles: V [16][cin][ldv] (tiles contiguous, read in place by the micro-kernel) and
   // M [16][cout_p][nb] within ~768 KB.
-  int64_t nb = round_up(std::max<int64_t>(1, (768 << 10) / (64 * (cin + cout_p))), NR);
+  static const int64_t budget = std::getenv("WG_BUDGET") ? std::atoi(std::getenv("WG_BUDGET")) : 768;
+  int64_t nb = round_up(std::max<int64_t>(1, (budget << 10) / (64 * (cin + cout_p))), NR);
   nb = std::max<int64_t>(NR, std::min<int64_t>({nb, 4 * NR, round_up((s.tiles + 2 * get_num_threads() - 1) /
                                                                        (2 * get_num_threads()), NR)}));
   int64_t ldv = nb + W;
   if (ldv * 4 % 4096 == 0) ldv += W;  // rows 4 KiB apart would share L1 sets
   const int64_t nblocks = (s.tiles + nb - 1) / nb, plane = a.oh * a.ow;
+  const int64_t vxs = spread(cin * ldv), mxs = spread(cout_p * nb);  // per xi
   parallel_for(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> vbuf(size_t(16 * cin * ldv)), mbuf(size_t(16 * cout_p * nb));
+    std::vector<float> vbuf(size_t(16 * vxs)), mbuf(size_t(16 * mxs));
     std::vector<InChunk> in;
     std::vector<Seg> segs;
     std::vector<float> poly, tmp(static_cast<size_t>(2 * s.tw + 2 * W + 4));  // tmp: one padded input row
@@ -351,30 +367,40 @@ void forward_impl(const WinogradArgs& a) {
     float* mp = mbuf.data();
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t k0 = blk * nb, k1 = std::min(s.tiles, k0 + nb), nk = k1 - k0;
+      WG_T(4);
       const int64_t ls = plan_block(a, s, k0, k1, segs, in, out);
       // Polyphase planes of the block [cin][8][ls]: plane ((rp * 2 + cp) * 2 + sh) holds the padded
       // input at (2k + rp, 2(m + sh) + cp), m < tw, so tile q = ty * tw + tx reads element
       // q + (r / 2) * tw for patch row r and column 2 * sh + cp: contiguous in q.
-      if (int64_t(poly.size()) < cin * 8 * ls) poly.resize(size_t(cin * 8 * ls));
-      for (const Seg& sg : segs)
-        for (int64_t c = 0; c < cin; ++c) {
+      // One channel at a time (its planes stay in L1): fill, then transform its runs in increasing
+      // column order (each run's extra lanes are overwritten by the next one).
+      if (int64_t(poly.size()) < 8 * ls) poly.resize(size_t(8 * ls));
+      for (int64_t p = 0; p < 8; ++p) std::fill(poly.data() + p * ls + ls - W, poly.data() + (p + 1) * ls, 0.f);
+      for (int64_t c = 0; c < cin; ++c) {
+        if (c + 1 < cin)  // the next channel's rows, while this one is transformed
+          for (const Seg& sg : segs) {
+            const int64_t r0 = std::max<int64_t>(0, 2 * sg.ty0 - a.ph), r1 = std::min(a.h, 2 * (sg.ty0 + sg.rows) - a.ph);
+            const char* p0 = reinterpret_cast<const char*>(a.x + ((sg.img * cin + c + 1) * a.h + r0) * a.w);
+            for (int64_t off = 0; off < (r1 - r0) * a.w * 4; off += 64) __builtin_prefetch(p0 + off);
+          }
+        for (const Seg& sg : segs) {
           const float* src = a.x + (sg.img * cin + c) * a.h * a.w;
-          float* planes = poly.data() + c * 8 * ls + sg.off;
+          float* planes = poly.data() + sg.off;
           for (int64_t r = 2 * sg.ty0; r < 2 * (sg.ty0 + sg.rows); ++r) {
             const int64_t iy = r - a.ph;
-            const bool inside = iy >= 0 && iy < a.h;
+            float* dst0 = planes + (r & 1) * 4 * ls + (r / 2 - sg.ty0) * s.tw;
+            if (iy < 0 || iy >= a.h) {
+              for (int ph = 0; ph < 4; ++ph)
+                for (int64_t m = 0; m < s.tw; m += W) vstore(dst0 + ph * ls + m, V{});
+              continue;
+            }
             const float* row = src + iy * a.w - a.pw;  // padded column 0
             bool have_tmp = false;
-            for (int ph = 0; ph < 4; ++ph) {  // (cp, sh)
-              const int cx = (ph >> 1) + 2 * (ph & 1);
-              float* dst = planes + ((r & 1) * 4 + ph) * ls + (r / 2 - sg.ty0) * s.tw;
-              for (int64_t m = 0, mi = 0; m < s.tw; m += W, ++mi) {
-                if (!inside) {
-                  vstore(dst + m, V{});
-                  continue;
-                }
-                // 2W inputs from padded column cx - (cx & 1) + 2m; lanes outside the image masked to zero.
-                const int64_t start = cx - (cx & 1) + 2 * m;
+            for (int64_t m = 0, mi = 0; m < s.tw; m += W, ++mi)
+              for (int sh = 0; sh < 2; ++sh) {
+                // 2W inputs from padded column 2(m + sh): even lanes -> cp 0, odd -> cp 1; lanes
+                // outside the image masked to zero.
+                const int64_t start = 2 * (m + sh);
                 const float* t = row + start;
                 if (reinterpret_cast<uintptr_t>(t) < reinterpret_cast<uintptr_t>(a.x) ||
                     reinterpret_cast<uintptr_t>(t + 2 * W) > reinterpret_cast<uintptr_t>(xend)) {
@@ -385,18 +411,14 @@ void forward_impl(const WinogradArgs& a) {
                   }
                   t = tmp.data() + start;
                 }
-                const V v = (cx & 1) ? odd_lanes(vload<V>(t), vload<V>(t + W)) : even_lanes(vload<V>(t), vload<V>(t + W));
-                vstore(dst + m, (V)((VI)v & (VI)masks[size_t(cx * nmc + mi)]));
+                const V v0 = vload<V>(t), v1 = vload<V>(t + W);
+                vstore(dst0 + sh * ls + m, (V)((VI)even_lanes(v0, v1) & (VI)masks[size_t((2 * sh) * nmc + mi)]));
+                vstore(dst0 + (2 + sh) * ls + m, (V)((VI)odd_lanes(v0, v1) & (VI)masks[size_t((2 * sh + 1) * nmc + mi)]));
               }
-            }
           }
         }
-      for (int64_t p = 0; p < cin * 8; ++p) std::fill(poly.data() + p * ls + ls - W, poly.data() + (p + 1) * ls, 0.f);
-      // Input transform, runs in increasing column order per row (each run's extra lanes are
-      // overwritten by the next one).
-      for (int64_t c = 0; c < cin; ++c)
         for (const InChunk& ch : in) {
-          const float* base = poly.data() + c * 8 * ls + ch.pos;
+          const float* base = poly.data() + ch.pos;
           V d[16];
 #pragma GCC unroll 16
           for (int r = 0; r < 16; ++r) {
@@ -406,8 +428,10 @@ void forward_impl(const WinogradArgs& a) {
           input_transform(d);
           float* dst = vp + c * ldv + ch.col;
 #pragma GCC unroll 16
-          for (int xi = 0; xi < 16; ++xi) vstore(dst + xi * cin * ldv, d[xi]);
+          for (int xi = 0; xi < 16; ++xi) vstore(dst + xi * vxs, d[xi]);
         }
+      }
+      WG_T(1);
       // M[xi] = U[xi] @ V[xi].
       const int64_t ns = (nk + NR - 1) / NR;
       for (int xi = 0; xi < 16; ++xi)
@@ -415,14 +439,15 @@ void forward_impl(const WinogradArgs& a) {
           for (int64_t st = 0; st < ns; ++st)
             for (int64_t pc = 0; pc < cin; pc += KC)
               micro_kernel(std::min(KC, cin - pc), up.p + ((xi * so + os) * cin + pc) * MR,
-                           vp + (xi * cin + pc) * ldv + st * NR, ldv, mp + (xi * cout_p + os * MR) * nb + st * NR, nb,
+                           vp + xi * vxs + pc * ldv + st * NR, ldv, mp + xi * mxs + os * MR * nb + st * NR, nb,
                            pc > 0);
+      WG_T(2);
       // Output transform.
       for (int64_t o = 0; o < cout; ++o)
         for (const OutChunk& ch : out) {
           V m[16], y[4];
 #pragma GCC unroll 16
-          for (int xi = 0; xi < 16; ++xi) m[xi] = vload<V>(mp + (xi * cout_p + o) * nb + ch.col0);
+          for (int xi = 0; xi < 16; ++xi) m[xi] = vload<V>(mp + xi * mxs + o * nb + ch.col0);
           output_transform(m, y);
           alignas(64) float top[2 * W], bottom[2 * W];
           V lo, hi;
@@ -437,6 +462,7 @@ void forward_impl(const WinogradArgs& a) {
             if (run.n1) copy_short(r0 + a.ow, bottom + 2 * run.l0, run.n1);
           }
         }
+      WG_T(3);
     }
   });
 }
