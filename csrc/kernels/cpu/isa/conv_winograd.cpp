@@ -153,6 +153,19 @@ EMBER_WG_INLINE void interleave(V a, V b, V& lo, V& hi) {
 #endif
 }
 
+// The first MR lanes of v to dst.
+EMBER_WG_INLINE void store_mr(float* dst, V v) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(dst, __mmask16((1u << MR) - 1), (__m512)v);
+#elif defined(__AVX2__)
+  _mm256_maskstore_ps(dst, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0), (__m256)v);
+  static_assert(MR == 6, "AVX2 mask assumes MR = 6");
+#else
+  static_assert(MR == W, "baseline stores whole vectors");
+  vstore(dst, v);
+#endif
+}
+
 // dst[0, n) = src[0, n) for n <= 2W: whole vectors, overlapping at the end, scalars below W / 2.
 EMBER_WG_INLINE void copy_short(float* __restrict dst, const float* __restrict src, int64_t n) {
   typedef float H __attribute__((vector_size(W * 2)));
@@ -316,7 +329,7 @@ int64_t plan_block(const WinogradArgs& a, const Shape& s, int64_t k0, int64_t k1
 static double wg_t[8];
 static std::chrono::steady_clock::time_point wg_last;
 #define WG_T(i) do { auto now_ = std::chrono::steady_clock::now(); wg_t[i] += std::chrono::duration<double>(now_ - wg_last).count(); wg_last = now_; } while (0)
-struct WgPrint { ~WgPrint() { if (std::getenv("WG_PROF")) fprintf(stderr, "fill %.3f in %.3f gemm %.3f out %.3f pre %.3f\n", wg_t[0], wg_t[1], wg_t[2], wg_t[3], wg_t[4]); } } wg_print;
+struct WgPrint { ~WgPrint() { if (std::getenv("WG_PROF")) fprintf(stderr, "fill %.3f in %.3f gemm %.3f out %.3f pre %.3f | W: copy %.3f tr %.3f gemm %.3f\n", wg_t[0], wg_t[1], wg_t[2], wg_t[3], wg_t[4], wg_t[5], wg_t[6], wg_t[7]); } } wg_print;
 void forward_impl(const WinogradArgs& a) {
   wg_last = std::chrono::steady_clock::now();
   const Shape s(a);
@@ -469,6 +482,28 @@ void forward_impl(const WinogradArgs& a) {
 
 // ---- weight gradient
 
+// dst[col * ld + r] = src[r * stride + col] for r < rows, col < cols: 8 x 8 blocks through a
+// buffer (contiguous reads per row, whole runs of 8 written).
+void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t cols, float* dst, int64_t ld) {
+  int64_t r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    int64_t col = 0;
+    for (; col + 8 <= cols; col += 8) {
+      float blk[8][8];
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q)
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) blk[k][q] = src[(r + q) * stride + col + k];
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) std::memcpy(dst + (col + k) * ld + r, blk[k], sizeof(blk[k]));
+    }
+    for (; col < cols; ++col)
+      for (int q = 0; q < 8; ++q) dst[col * ld + r + q] = src[(r + q) * stride + col];
+  }
+  for (; r < rows; ++r)
+    for (int64_t col = 0; col < cols; ++col) dst[col * ld + r] = src[r * stride + col];
+}
+
 void weight_impl(const WinogradArgs& a) {
   const Shape s(a);
   const int64_t cin = a.cin, cout = a.cout;
@@ -479,6 +514,7 @@ void weight_impl(const WinogradArgs& a) {
   const int64_t cin_p = round_up(cin, MR), sc = cin_p / MR, cs = cin_p + W;  // V side: MR channels per strip
   const int64_t cout_p = round_up(cout, NR), so = cout_p / NR;               // dM side: NR per strip
   const int64_t hp = 2 * s.th + 2, wp = 2 * s.tw + 2, gh = 2 * s.th, gw_ = 2 * s.tw;
+  wg_last = std::chrono::steady_clock::now();
   // Channels-last copies: x zero-padded [n][hp][wp][cs], grad_output [n][gh][gw_][cout_p].
   Buf xn(a.n * hp * wp * cs), gn(a.n * gh * gw_ * cout_p);
   parallel_for(0, a.n * hp, std::max<int64_t>(1, 8192 / (wp * cs)), [&](int64_t b, int64_t e) {
@@ -488,10 +524,7 @@ void weight_impl(const WinogradArgs& a) {
       std::fill(row, row + wp * cs, 0.f);
       if (iy < 0 || iy >= a.h) continue;
       const int64_t c0 = std::max<int64_t>(0, a.pw), c1 = std::min<int64_t>(wp, a.w + a.pw);
-      for (int64_t c = 0; c < cin; ++c) {
-        const float* src = a.x + ((img * cin + c) * a.h + iy) * a.w - a.pw;
-        for (int64_t col = c0; col < c1; ++col) row[col * cs + c] = src[col];
-      }
+      transpose_rows(a.x + (img * cin * a.h + iy) * a.w + c0 - a.pw, a.h * a.w, cin, c1 - c0, row + c0 * cs, cs);
     }
   });
   parallel_for(0, a.n * gh, std::max<int64_t>(1, 8192 / (gw_ * cout_p)), [&](int64_t b, int64_t e) {
@@ -500,14 +533,16 @@ void weight_impl(const WinogradArgs& a) {
       float* row = gn.p + p * gw_ * cout_p;
       std::fill(row, row + gw_ * cout_p, 0.f);
       if (oy >= a.oh) continue;
-      for (int64_t o = 0; o < cout; ++o) {
-        const float* src = a.gy + ((img * cout + o) * a.oh + oy) * a.ow;
-        for (int64_t col = 0; col < a.ow; ++col) row[col * cout_p + o] = src[col];
-      }
+      transpose_rows(a.gy + (img * cout * a.oh + oy) * a.ow, a.oh * a.ow, cout, a.ow, row, cout_p);
     }
   });
+  WG_T(5);
   // Per chunk of KC tiles: V [16][sc][KC][MR], dM [16][so][KC][NR]; dU [16][cin_p][cout_p].
-  Buf vt(16 * sc * KC * MR), dm(16 * so * KC * NR), du(16 * cin_p * cout_p);
+  // Tiles per chunk: the chunk's V and dM stay in L2 for few channels; many channels keep the full
+  // depth so that dU is read and written less often.
+  const int64_t KC = cin_p + cout_p <= 160 ? 64 : 256;
+  const int64_t vxs = spread(sc * KC * MR), gxs = spread(so * KC * NR);  // per xi
+  Buf vt(16 * vxs), dm(16 * gxs), du(16 * cin_p * cout_p);
   const int64_t jobs = 16 * sc * so;
   for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
     const int64_t kc = std::min(KC, s.tiles - k0);
@@ -520,7 +555,7 @@ void weight_impl(const WinogradArgs& a) {
 #pragma GCC unroll 16
           for (int q = 0; q < 16; ++q) d[q] = vload<V>(xb + ((q >> 2) * wp + (q & 3)) * cs + sv * MR);
           input_transform(d);
-          for (int xi = 0; xi < 16; ++xi) std::memcpy(vt.p + ((xi * sc + sv) * KC + t) * MR, &d[xi], MR * sizeof(float));
+          for (int xi = 0; xi < 16; ++xi) store_mr(vt.p + xi * vxs + (sv * KC + t) * MR, d[xi]);
         }
         const float* gb = gn.p + ((img * gh + 2 * ty) * gw_ + 2 * tx) * cout_p;
         for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
@@ -531,17 +566,19 @@ void weight_impl(const WinogradArgs& a) {
           dy[3] = vload<V>(gb + (gw_ + 1) * cout_p + o0);
           grad_output_transform(dy, g);
 #pragma GCC unroll 16
-          for (int xi = 0; xi < 16; ++xi) vstore(dm.p + ((xi * so + o0 / NR) * KC + t) * NR + o0 % NR, g[xi]);
+          for (int xi = 0; xi < 16; ++xi) vstore(dm.p + xi * gxs + (o0 / NR * KC + t) * NR + o0 % NR, g[xi]);
         }
       }
     });
+    WG_T(6);
     parallel_for(0, jobs, 1, [&](int64_t b, int64_t e) {
       for (int64_t j = b; j < e; ++j) {
         const int64_t xi = j / (sc * so), sv = j / so % sc, sg = j % so;
-        micro_kernel(kc, vt.p + (xi * sc + sv) * KC * MR, dm.p + (xi * so + sg) * KC * NR, NR,
+        micro_kernel(kc, vt.p + xi * vxs + sv * KC * MR, dm.p + xi * gxs + sg * KC * NR, NR,
                      du.p + (xi * cin_p + sv * MR) * cout_p + sg * NR, cout_p, k0 > 0);
       }
     });
+    WG_T(7);
   }
   parallel_for(0, cout, 1, [&](int64_t b, int64_t e) {
     float u[16];
