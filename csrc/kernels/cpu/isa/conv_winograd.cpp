@@ -215,8 +215,8 @@ template <class X> EMBER_WG_INLINE void output_transform(const X* m, X* y) {
 }
 
 // g[9] (3x3) -> G g G^T (16).
-EMBER_WG_INLINE void weight_transform(const float* g, float* u) {
-  float s[12];
+template <class X> EMBER_WG_INLINE void weight_transform(const X* g, X* u) {
+  X s[12];
   for (int j = 0; j < 3; ++j) {
     s[0 + j] = g[j];
     s[3 + j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
@@ -224,7 +224,7 @@ EMBER_WG_INLINE void weight_transform(const float* g, float* u) {
     s[9 + j] = g[6 + j];
   }
   for (int i = 0; i < 4; ++i) {
-    const float* r = s + 3 * i;
+    const X* r = s + 3 * i;
     u[4 * i + 0] = r[0];
     u[4 * i + 1] = 0.5f * (r[0] + r[1] + r[2]);
     u[4 * i + 2] = 0.5f * (r[0] - r[1] + r[2]);
@@ -249,19 +249,41 @@ template <class X> EMBER_WG_INLINE void grad_output_transform(const X* dy, X* dm
 }
 
 // du[16] -> G^T dU G (9).
-EMBER_WG_INLINE void weight_grad_transform(const float* du, float* dg) {
-  float f[12];
+template <class X> EMBER_WG_INLINE void weight_grad_transform(const X* du, X* dg) {
+  X f[12];
   for (int j = 0; j < 4; ++j) {
     f[0 + j] = du[j] + 0.5f * (du[4 + j] + du[8 + j]);
     f[4 + j] = 0.5f * (du[4 + j] - du[8 + j]);
     f[8 + j] = 0.5f * (du[4 + j] + du[8 + j]) + du[12 + j];
   }
   for (int r = 0; r < 3; ++r) {
-    const float* q = f + 4 * r;
+    const X* q = f + 4 * r;
     dg[3 * r + 0] = q[0] + 0.5f * (q[1] + q[2]);
     dg[3 * r + 1] = 0.5f * (q[1] - q[2]);
     dg[3 * r + 2] = 0.5f * (q[1] + q[2]) + q[3];
   }
+}
+
+// dst[col * ld + r] = src[r * stride + col] for r < rows, col < cols: 8 x 8 blocks through a
+// buffer (contiguous reads per row, whole runs of 8 written).
+void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t cols, float* dst, int64_t ld) {
+  int64_t r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    int64_t col = 0;
+    for (; col + 8 <= cols; col += 8) {
+      float blk[8][8];
+#pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q)
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) blk[k][q] = src[(r + q) * stride + col + k];
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) std::memcpy(dst + (col + k) * ld + r, blk[k], sizeof(blk[k]));
+    }
+    for (; col < cols; ++col)
+      for (int q = 0; q < 8; ++q) dst[col * ld + r + q] = src[(r + q) * stride + col];
+  }
+  for (; r < rows; ++r)
+    for (int64_t col = 0; col < cols; ++col) dst[col * ld + r] = src[r * stride + col];
 }
 
 // ---- forward
@@ -334,18 +356,23 @@ void forward_impl(const WinogradArgs& a) {
   wg_last = std::chrono::steady_clock::now();
   const Shape s(a);
   const int64_t cin = a.cin, cout = a.cout, cout_p = round_up(cout, MR), so = cout_p / MR;
-  // U packed [16][so][cin][MR] (rows past cout zero).
+  // U packed [16][so][cin][MR] (rows past cout zero), from the weights transposed to [cin * 9][ldw]
+  // (output channels contiguous), MR output channels per vector.
+  const int64_t ldw = cout_p + W;
+  std::vector<float> wt_t(size_t(cin * 9 * ldw), 0.f);
+  parallel_for(0, (cout + 7) / 8, 1, [&](int64_t b, int64_t e) {
+    const int64_t o0 = b * 8, o1 = std::min(cout, e * 8);
+    transpose_rows(a.wt + o0 * cin * 9, cin * 9, o1 - o0, cin * 9, wt_t.data() + o0, ldw);
+  });
   Buf up(16 * so * cin * MR);
-  parallel_for(0, so, 1, [&](int64_t b, int64_t e) {
-    float u[16];
-    for (int64_t os = b; os < e; ++os)
-      for (int64_t c = 0; c < cin; ++c)
-        for (int i = 0; i < MR; ++i) {
-          const int64_t o = os * MR + i;
-          if (o < cout) weight_transform(a.wt + (o * cin + c) * 9, u);
-          else std::fill(u, u + 16, 0.f);
-          for (int xi = 0; xi < 16; ++xi) up.p[((xi * so + os) * cin + c) * MR + i] = u[xi];
-        }
+  parallel_for(0, cin, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c)
+      for (int64_t os = 0; os < so; ++os) {
+        V g[9], u[16];
+        for (int k = 0; k < 9; ++k) g[k] = vload<V>(wt_t.data() + (c * 9 + k) * ldw + os * MR);
+        weight_transform(g, u);
+        for (int xi = 0; xi < 16; ++xi) store_mr(up.p + ((xi * so + os) * cin + c) * MR, u[xi]);
+      }
   });
   // Blocks of nb tiles: V [16][cin][ldv] (tiles contiguous, read in place by the micro-kernel) and
   // M [16][cout_p][nb] within ~768 KB.
@@ -482,28 +509,6 @@ void forward_impl(const WinogradArgs& a) {
 
 // ---- weight gradient
 
-// dst[col * ld + r] = src[r * stride + col] for r < rows, col < cols: 8 x 8 blocks through a
-// buffer (contiguous reads per row, whole runs of 8 written).
-void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t cols, float* dst, int64_t ld) {
-  int64_t r = 0;
-  for (; r + 8 <= rows; r += 8) {
-    int64_t col = 0;
-    for (; col + 8 <= cols; col += 8) {
-      float blk[8][8];
-#pragma GCC unroll 8
-      for (int q = 0; q < 8; ++q)
-#pragma GCC unroll 8
-        for (int k = 0; k < 8; ++k) blk[k][q] = src[(r + q) * stride + col + k];
-#pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) std::memcpy(dst + (col + k) * ld + r, blk[k], sizeof(blk[k]));
-    }
-    for (; col < cols; ++col)
-      for (int q = 0; q < 8; ++q) dst[col * ld + r + q] = src[(r + q) * stride + col];
-  }
-  for (; r < rows; ++r)
-    for (int64_t col = 0; col < cols; ++col) dst[col * ld + r] = src[r * stride + col];
-}
-
 void weight_impl(const WinogradArgs& a) {
   const Shape s(a);
   const int64_t cin = a.cin, cout = a.cout;
@@ -580,13 +585,20 @@ void weight_impl(const WinogradArgs& a) {
     });
     WG_T(7);
   }
-  parallel_for(0, cout, 1, [&](int64_t b, int64_t e) {
-    float u[16];
-    for (int64_t o = b; o < e; ++o)
-      for (int64_t c = 0; c < cin; ++c) {
-        for (int xi = 0; xi < 16; ++xi) u[xi] = du.p[(xi * cin_p + c) * cout_p + o];
-        weight_grad_transform(u, a.gw + (o * cin + c) * 9);
+  // dW = G^T dU G over W output channels at a time into [cin * 9][cout_p], then transposed into gw.
+  std::vector<float> gt(size_t(cin * 9 * cout_p));
+  parallel_for(0, cin, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c)
+      for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
+        V u[16], g[9];
+        for (int xi = 0; xi < 16; ++xi) u[xi] = vload<V>(du.p + (xi * cin_p + c) * cout_p + o0);
+        weight_grad_transform(u, g);
+        for (int k = 0; k < 9; ++k) vstore(gt.data() + (c * 9 + k) * cout_p + o0, g[k]);
       }
+  });
+  parallel_for(0, (cout + 7) / 8, 1, [&](int64_t b, int64_t e) {
+    const int64_t o0 = b * 8, o1 = std::min(cout, e * 8);
+    transpose_rows(gt.data() + o0, cout_p, cin * 9, o1 - o0, a.gw + o0 * cin * 9, cin * 9);
   });
 }
 
