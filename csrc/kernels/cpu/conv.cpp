@@ -711,10 +711,15 @@ inline int winograd_mode() {
   }();
   return mode;
 }
-// planes: the GEMM's tile grid (output size; grad_output's size for the input gradient), cin/cout its
-// depth and rows. Measured on Zen 4 (AVX-512): see benchmarks/RESULTS.md, Winograd section.
-inline bool winograd_wins(int64_t oh, int64_t ow, int64_t cin, int64_t cout) {
-  return oh * ow >= 16 && cin >= 16 && cout >= 16;
+// (oh, ow): the planes it computes (the input's size for the input gradient), cin -> cout its
+// channels (swapped for the input gradient). Measured per pass on Zen 4 (AVX-512, RESULTS.md,
+// Winograd): it loses with fewer than 16 input or 32 output channels (transforms and register-tile
+// padding outweigh the 2.25x fewer multiplies; the direct kernels are strong there) and with few tiles
+// (the transformed weights, 16/9 the weights' size, are written and read once per call: 512 channels
+// on 2x2 planes lose 3-4x).
+inline bool winograd_wins(int64_t n, int64_t oh, int64_t ow, int64_t cin, int64_t cout) {
+  const int64_t tiles = n * ((oh + 1) / 2) * ((ow + 1) / 2);
+  return cin >= 16 && cout >= 32 && tiles >= 64 && tiles * 1024 >= cin * cout;
 }
 template <class T> bool winograd_ok(const Geometry& g) {
   return std::is_same_v<T, float> && winograd_mode() != 0 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
@@ -727,7 +732,7 @@ inline WinogradArgs winograd_args(int64_t n, int64_t cin, int64_t cout, int64_t 
   return a;
 }
 template <class T> bool forward_winograd(const Geometry& g, const T* x, const T* wt, T* y) {
-  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.oh, g.ow, g.c_in, g.c_out))) return false;
+  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.n, g.oh, g.ow, g.c_in, g.c_out))) return false;
   WinogradArgs a = winograd_args(g.n, g.c_in, g.c_out, g.h, g.w, g.oh, g.ow, g.ph, g.pw);
   a.x = reinterpret_cast<const float*>(x), a.wt = reinterpret_cast<const float*>(wt), a.y = reinterpret_cast<float*>(y);
   selected_conv_winograd_forward()(a);
@@ -735,7 +740,7 @@ template <class T> bool forward_winograd(const Geometry& g, const T* x, const T*
 }
 // gx = the forward convolution of gy padded by 2 - p with the flipped, transposed weights.
 template <class T> bool backward_input_winograd(const Geometry& g, const T* gy, const T* wt, T* gx) {
-  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.h, g.w, g.c_out, g.c_in))) return false;
+  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.n, g.h, g.w, g.c_out, g.c_in))) return false;
   std::vector<T> w2 = flipped_weights(g, wt);
   WinogradArgs a = winograd_args(g.n, g.c_out, g.c_in, g.oh, g.ow, g.h, g.w, 2 - g.ph, 2 - g.pw);
   a.x = reinterpret_cast<const float*>(gy), a.wt = reinterpret_cast<const float*>(w2.data());
@@ -744,7 +749,7 @@ template <class T> bool backward_input_winograd(const Geometry& g, const T* gy, 
   return true;
 }
 template <class T> bool backward_weight_winograd(const Geometry& g, const T* x, const T* gy, T* gw) {
-  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.oh, g.ow, g.c_in, g.c_out))) return false;
+  if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.n, g.oh, g.ow, g.c_in, g.c_out))) return false;
   WinogradArgs a = winograd_args(g.n, g.c_in, g.c_out, g.h, g.w, g.oh, g.ow, g.ph, g.pw);
   a.x = reinterpret_cast<const float*>(x), a.gy = reinterpret_cast<const float*>(gy), a.gw = reinterpret_cast<float*>(gw);
   selected_conv_winograd_weight()(a);
