@@ -232,20 +232,37 @@ template <class X> EMBER_WG_INLINE void weight_transform(const X* g, X* u) {
   }
 }
 
-// dy[4] (2x2, row-major) -> A dY A^T (16).
-template <class X> EMBER_WG_INLINE void grad_output_transform(const X* dy, X* dm) {
-  X e[8];  // e[i][b] = sum_a A^T[a][i] dY[a][b]
-  e[0] = dy[0], e[1] = dy[1];
-  e[2] = dy[0] + dy[2], e[3] = dy[1] + dy[3];
-  e[4] = dy[0] - dy[2], e[5] = dy[1] - dy[3];
-  e[6] = -dy[2], e[7] = -dy[3];
+// Row i of B^T d B (d: 4x4 row-major).
+template <class X> EMBER_WG_INLINE void input_transform_row(const X* d, int i, X* out) {
+  X t[4];
 #pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    dm[4 * i + 0] = e[2 * i];
-    dm[4 * i + 1] = e[2 * i] + e[2 * i + 1];
-    dm[4 * i + 2] = e[2 * i] - e[2 * i + 1];
-    dm[4 * i + 3] = -e[2 * i + 1];
+  for (int j = 0; j < 4; ++j) {
+    switch (i) {
+      case 0: t[j] = d[j] - d[8 + j]; break;
+      case 1: t[j] = d[4 + j] + d[8 + j]; break;
+      case 2: t[j] = d[8 + j] - d[4 + j]; break;
+      default: t[j] = d[4 + j] - d[12 + j]; break;
+    }
   }
+  out[0] = t[0] - t[2];
+  out[1] = t[1] + t[2];
+  out[2] = t[2] - t[1];
+  out[3] = t[1] - t[3];
+}
+
+// Row i of A dY A^T (dy: 2x2 row-major).
+template <class X> EMBER_WG_INLINE void grad_output_transform_row(const X* dy, int i, X* out) {
+  X e0, e1;  // e[b] = sum_a A^T[a][i] dY[a][b]
+  switch (i) {
+    case 0: e0 = dy[0], e1 = dy[1]; break;
+    case 1: e0 = dy[0] + dy[2], e1 = dy[1] + dy[3]; break;
+    case 2: e0 = dy[0] - dy[2], e1 = dy[1] - dy[3]; break;
+    default: e0 = -dy[2], e1 = -dy[3]; break;
+  }
+  out[0] = e0;
+  out[1] = e0 + e1;
+  out[2] = e0 - e1;
+  out[3] = -e1;
 }
 
 // du[16] -> G^T dU G (9).
@@ -547,44 +564,51 @@ void weight_impl(const WinogradArgs& a) {
   // depth so that dU is read and written less often.
   const int64_t KC = cin_p + cout_p <= 160 ? 64 : 256;
   const int64_t vxs = spread(sc * KC * MR), gxs = spread(so * KC * NR);  // per xi
-  Buf vt(16 * vxs), dm(16 * gxs), du(16 * cin_p * cout_p);
-  const int64_t jobs = 16 * sc * so;
-  for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
-    const int64_t kc = std::min(KC, s.tiles - k0);
-    parallel_for(0, kc, std::max<int64_t>(1, 64 / std::max<int64_t>(1, sc + so)), [&](int64_t b, int64_t e) {
-      for (int64_t t = b; t < e; ++t) {
+  Buf du(16 * cin_p * cout_p);
+  // Each task owns the rows i0 <= i < i1 of the 4x4 transformed tile (4 xi each): it transforms only
+  // those rows of every tile and accumulates their dU slices over all chunks, in chunk order. The
+  // arithmetic per xi is the same whatever the split, so results do not depend on the thread count.
+  const int64_t nt = get_num_threads(), groups = nt >= 4 ? 4 : std::max<int64_t>(1, nt);
+  parallel_run(groups, [&](int64_t gi) {
+    const int i0 = int(4 * gi / groups), i1 = int(4 * (gi + 1) / groups), nxi = (i1 - i0) * 4;
+    if (nxi == 0) return;
+    Buf vt(nxi * vxs), dm(nxi * gxs);
+    for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
+      const int64_t kc = std::min(KC, s.tiles - k0);
+      for (int64_t t = 0; t < kc; ++t) {
         const int64_t k = k0 + t, img = k / s.tpi, r = k % s.tpi, ty = r / s.tw, tx = r % s.tw;
         const float* xb = xn.p + ((img * hp + 2 * ty) * wp + 2 * tx) * cs;
         for (int64_t sv = 0; sv < sc; ++sv) {
           V d[16];
 #pragma GCC unroll 16
           for (int q = 0; q < 16; ++q) d[q] = vload<V>(xb + ((q >> 2) * wp + (q & 3)) * cs + sv * MR);
-          input_transform(d);
-          for (int xi = 0; xi < 16; ++xi) store_mr(vt.p + xi * vxs + (sv * KC + t) * MR, d[xi]);
+          for (int i = i0; i < i1; ++i) {
+            V row[4];
+            input_transform_row(d, i, row);
+            for (int j = 0; j < 4; ++j) store_mr(vt.p + ((i - i0) * 4 + j) * vxs + (sv * KC + t) * MR, row[j]);
+          }
         }
         const float* gb = gn.p + ((img * gh + 2 * ty) * gw_ + 2 * tx) * cout_p;
         for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
-          V dy[4], g[16];
+          V dy[4];
           dy[0] = vload<V>(gb + o0);
           dy[1] = vload<V>(gb + cout_p + o0);
           dy[2] = vload<V>(gb + gw_ * cout_p + o0);
           dy[3] = vload<V>(gb + (gw_ + 1) * cout_p + o0);
-          grad_output_transform(dy, g);
-#pragma GCC unroll 16
-          for (int xi = 0; xi < 16; ++xi) vstore(dm.p + xi * gxs + (o0 / NR * KC + t) * NR + o0 % NR, g[xi]);
+          for (int i = i0; i < i1; ++i) {
+            V row[4];
+            grad_output_transform_row(dy, i, row);
+            for (int j = 0; j < 4; ++j) vstore(dm.p + ((i - i0) * 4 + j) * gxs + (o0 / NR * KC + t) * NR + o0 % NR, row[j]);
+          }
         }
       }
-    });
-    WG_T(6);
-    parallel_for(0, jobs, 1, [&](int64_t b, int64_t e) {
-      for (int64_t j = b; j < e; ++j) {
-        const int64_t xi = j / (sc * so), sv = j / so % sc, sg = j % so;
-        micro_kernel(kc, vt.p + xi * vxs + sv * KC * MR, dm.p + xi * gxs + sg * KC * NR, NR,
-                     du.p + (xi * cin_p + sv * MR) * cout_p + sg * NR, cout_p, k0 > 0);
-      }
-    });
-    WG_T(7);
-  }
+      for (int xl = 0; xl < nxi; ++xl)
+        for (int64_t sv = 0; sv < sc; ++sv)
+          for (int64_t sg = 0; sg < so; ++sg)
+            micro_kernel(kc, vt.p + xl * vxs + sv * KC * MR, dm.p + xl * gxs + sg * KC * NR, NR,
+                         du.p + ((i0 * 4 + xl) * cin_p + sv * MR) * cout_p + sg * NR, cout_p, k0 > 0);
+    }
+  });
   // dW = G^T dU G over W output channels at a time into [cin * 9][cout_p], then transposed into gw.
   std::vector<float> gt(size_t(cin * 9 * cout_p));
   parallel_for(0, cin, 1, [&](int64_t b, int64_t e) {
