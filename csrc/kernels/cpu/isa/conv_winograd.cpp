@@ -232,24 +232,6 @@ template <class X> EMBER_WG_INLINE void weight_transform(const X* g, X* u) {
   }
 }
 
-// Row i of B^T d B (d: 4x4 row-major).
-template <class X> EMBER_WG_INLINE void input_transform_row(const X* d, int i, X* out) {
-  X t[4];
-#pragma GCC unroll 4
-  for (int j = 0; j < 4; ++j) {
-    switch (i) {
-      case 0: t[j] = d[j] - d[8 + j]; break;
-      case 1: t[j] = d[4 + j] + d[8 + j]; break;
-      case 2: t[j] = d[8 + j] - d[4 + j]; break;
-      default: t[j] = d[4 + j] - d[12 + j]; break;
-    }
-  }
-  out[0] = t[0] - t[2];
-  out[1] = t[1] + t[2];
-  out[2] = t[2] - t[1];
-  out[3] = t[1] - t[3];
-}
-
 // Row i of A dY A^T (dy: 2x2 row-major).
 template <class X> EMBER_WG_INLINE void grad_output_transform_row(const X* dy, int i, X* out) {
   X e0, e1;  // e[b] = sum_a A^T[a][i] dY[a][b]
@@ -287,6 +269,26 @@ void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t cols
   int64_t r = 0;
   for (; r + 8 <= rows; r += 8) {
     int64_t col = 0;
+#if defined(__AVX2__)
+    for (; col + 8 <= cols; col += 8) {  // 8 x 8 in registers
+      __m256 q[8], t[8];
+      for (int i = 0; i < 8; ++i) q[i] = _mm256_loadu_ps(src + (r + i) * stride + col);
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(q[i], q[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(q[i], q[i + 1]);
+      }
+      for (int h = 0; h < 8; h += 4) {
+        q[h + 0] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+        q[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+        q[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        q[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+      }
+      for (int k = 0; k < 4; ++k) {
+        _mm256_storeu_ps(dst + (col + k) * ld + r, _mm256_permute2f128_ps(q[k], q[k + 4], 0x20));
+        _mm256_storeu_ps(dst + (col + k + 4) * ld + r, _mm256_permute2f128_ps(q[k], q[k + 4], 0x31));
+      }
+    }
+#endif
     for (; col + 8 <= cols; col += 8) {
       float blk[8][8];
 #pragma GCC unroll 8
@@ -582,11 +584,8 @@ void weight_impl(const WinogradArgs& a) {
           V d[16];
 #pragma GCC unroll 16
           for (int q = 0; q < 16; ++q) d[q] = vload<V>(xb + ((q >> 2) * wp + (q & 3)) * cs + sv * MR);
-          for (int i = i0; i < i1; ++i) {
-            V row[4];
-            input_transform_row(d, i, row);
-            for (int j = 0; j < 4; ++j) store_mr(vt.p + ((i - i0) * 4 + j) * vxs + (sv * KC + t) * MR, row[j]);
-          }
+          input_transform(d);  // all rows (cheap arithmetic), only this task's stored
+          for (int xl = 0; xl < nxi; ++xl) store_mr(vt.p + xl * vxs + (sv * KC + t) * MR, d[i0 * 4 + xl]);
         }
         const float* gb = gn.p + ((img * gh + 2 * ty) * gw_ + 2 * tx) * cout_p;
         for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
@@ -595,11 +594,10 @@ void weight_impl(const WinogradArgs& a) {
           dy[1] = vload<V>(gb + cout_p + o0);
           dy[2] = vload<V>(gb + gw_ * cout_p + o0);
           dy[3] = vload<V>(gb + (gw_ + 1) * cout_p + o0);
-          for (int i = i0; i < i1; ++i) {
-            V row[4];
-            grad_output_transform_row(dy, i, row);
-            for (int j = 0; j < 4; ++j) vstore(dm.p + ((i - i0) * 4 + j) * gxs + (o0 / NR * KC + t) * NR + o0 % NR, row[j]);
-          }
+          V g[16];
+#pragma GCC unroll 4
+          for (int i = 0; i < 4; ++i) grad_output_transform_row(dy, i, g + 4 * i);
+          for (int xl = 0; xl < nxi; ++xl) vstore(dm.p + xl * gxs + (o0 / NR * KC + t) * NR + o0 % NR, g[i0 * 4 + xl]);
         }
       }
       for (int xl = 0; xl < nxi; ++xl)
