@@ -572,7 +572,7 @@ void weight_impl(const WinogradArgs& a) {
   // arithmetic per xi is the same whatever the split, so results do not depend on the thread count.
   const int64_t nt = get_num_threads(), groups = nt >= 4 ? 4 : std::max<int64_t>(1, nt);
   parallel_run(groups, [&](int64_t gi) {
-    const int i0 = int(4 * gi / groups), i1 = int(4 * (gi + 1) / groups), nxi = (i1 - i0) * 4;
+    const int i0 = int(4 * gi / groups), i1 = int(4 * (gi + 1) / groups), nxi = (i1 - i0) * 4, x0 = 4 * i0, x1 = 4 * i1;
     if (nxi == 0) return;
     Buf vt(nxi * vxs), dm(nxi * gxs);
     for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
@@ -585,7 +585,10 @@ void weight_impl(const WinogradArgs& a) {
 #pragma GCC unroll 16
           for (int q = 0; q < 16; ++q) d[q] = vload<V>(xb + ((q >> 2) * wp + (q & 3)) * cs + sv * MR);
           input_transform(d);  // all rows (cheap arithmetic), only this task's stored
-          for (int xl = 0; xl < nxi; ++xl) store_mr(vt.p + xl * vxs + (sv * KC + t) * MR, d[i0 * 4 + xl]);
+          float* vd = vt.p + (sv * KC + t) * MR - x0 * vxs;
+#pragma GCC unroll 16
+          for (int xi = 0; xi < 16; ++xi)  // constant indices keep d in registers
+            if (xi >= x0 && xi < x1) store_mr(vd + xi * vxs, d[xi]);
         }
         const float* gb = gn.p + ((img * gh + 2 * ty) * gw_ + 2 * tx) * cout_p;
         for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
@@ -597,7 +600,10 @@ void weight_impl(const WinogradArgs& a) {
           V g[16];
 #pragma GCC unroll 4
           for (int i = 0; i < 4; ++i) grad_output_transform_row(dy, i, g + 4 * i);
-          for (int xl = 0; xl < nxi; ++xl) vstore(dm.p + xl * gxs + (o0 / NR * KC + t) * NR + o0 % NR, g[i0 * 4 + xl]);
+          float* gd = dm.p + (o0 / NR * KC + t) * NR + o0 % NR - x0 * gxs;
+#pragma GCC unroll 16
+          for (int xi = 0; xi < 16; ++xi)
+            if (xi >= x0 && xi < x1) vstore(gd + xi * gxs, g[xi]);
         }
       }
       for (int xl = 0; xl < nxi; ++xl)
