@@ -18,10 +18,7 @@
 // shape alone, so results are bitwise identical for any thread count.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <chrono>
-#include <cstdio>
 #include <memory>
 #include <vector>
 
@@ -367,12 +364,7 @@ int64_t plan_block(const WinogradArgs& a, const Shape& s, int64_t k0, int64_t k1
   return off + W;
 }
 
-static double wg_t[8];
-static std::chrono::steady_clock::time_point wg_last;
-#define WG_T(i) do { auto now_ = std::chrono::steady_clock::now(); wg_t[i] += std::chrono::duration<double>(now_ - wg_last).count(); wg_last = now_; } while (0)
-struct WgPrint { ~WgPrint() { if (std::getenv("WG_PROF")) fprintf(stderr, "fill %.3f in %.3f gemm %.3f out %.3f pre %.3f | W: copy %.3f tr %.3f gemm %.3f\n", wg_t[0], wg_t[1], wg_t[2], wg_t[3], wg_t[4], wg_t[5], wg_t[6], wg_t[7]); } } wg_print;
 void forward_impl(const WinogradArgs& a) {
-  wg_last = std::chrono::steady_clock::now();
   const Shape s(a);
   const int64_t cin = a.cin, cout = a.cout, cout_p = round_up(cout, MR), so = cout_p / MR;
   // U packed [16][so][cin][MR] (rows past cout zero), from the weights transposed to [cin * 9][ldw]
@@ -395,8 +387,7 @@ void forward_impl(const WinogradArgs& a) {
   });
   // Blocks of nb tiles: V [16][cin][ldv] (tiles contiguous, read in place by the micro-kernel) and
   // M [16][cout_p][nb] within ~768 KB.
-  static const int64_t budget = std::getenv("WG_BUDGET") ? std::atoi(std::getenv("WG_BUDGET")) : 768;
-  int64_t nb = round_up(std::max<int64_t>(1, (budget << 10) / (64 * (cin + cout_p))), NR);
+  int64_t nb = round_up(std::max<int64_t>(1, (768 << 10) / (64 * (cin + cout_p))), NR);
   nb = std::max<int64_t>(NR, std::min<int64_t>({nb, 4 * NR, round_up((s.tiles + 2 * get_num_threads() - 1) /
                                                                        (2 * get_num_threads()), NR)}));
   int64_t ldv = nb + W;
@@ -426,7 +417,6 @@ void forward_impl(const WinogradArgs& a) {
     float* mp = mbuf.data();
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t k0 = blk * nb, k1 = std::min(s.tiles, k0 + nb), nk = k1 - k0;
-      WG_T(4);
       const int64_t ls = plan_block(a, s, k0, k1, segs, in, out);
       // Polyphase planes of the block [cin][8][ls]: plane ((rp * 2 + cp) * 2 + sh) holds the padded
       // input at (2k + rp, 2(m + sh) + cp), m < tw, so tile q = ty * tw + tx reads element
@@ -490,7 +480,6 @@ void forward_impl(const WinogradArgs& a) {
           for (int xi = 0; xi < 16; ++xi) vstore(dst + xi * vxs, d[xi]);
         }
       }
-      WG_T(1);
       // M[xi] = U[xi] @ V[xi].
       const int64_t ns = (nk + NR - 1) / NR;
       for (int xi = 0; xi < 16; ++xi)
@@ -500,7 +489,6 @@ void forward_impl(const WinogradArgs& a) {
               micro_kernel(std::min(KC, cin - pc), up.p + ((xi * so + os) * cin + pc) * MR,
                            vp + xi * vxs + pc * ldv + st * NR, ldv, mp + xi * mxs + os * MR * nb + st * NR, nb,
                            pc > 0);
-      WG_T(2);
       // Output transform.
       for (int64_t o = 0; o < cout; ++o)
         for (const OutChunk& ch : out) {
@@ -521,7 +509,6 @@ void forward_impl(const WinogradArgs& a) {
             if (run.n1) copy_short(r0 + a.ow, bottom + 2 * run.l0, run.n1);
           }
         }
-      WG_T(3);
     }
   });
 }
@@ -537,30 +524,7 @@ void weight_impl(const WinogradArgs& a) {
   }
   const int64_t cin_p = round_up(cin, MR), sc = cin_p / MR, cs = cin_p + W;  // V side: MR channels per strip
   const int64_t cout_p = round_up(cout, NR), so = cout_p / NR;               // dM side: NR per strip
-  const int64_t hp = 2 * s.th + 2, wp = 2 * s.tw + 2, gh = 2 * s.th, gw_ = 2 * s.tw;
-  wg_last = std::chrono::steady_clock::now();
-  // Channels-last copies: x zero-padded [n][hp][wp][cs], grad_output [n][gh][gw_][cout_p].
-  Buf xn(a.n * hp * wp * cs), gn(a.n * gh * gw_ * cout_p);
-  parallel_for(0, a.n * hp, std::max<int64_t>(1, 8192 / (wp * cs)), [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      const int64_t img = p / hp, iy = p % hp - a.ph;
-      float* row = xn.p + p * wp * cs;
-      std::fill(row, row + wp * cs, 0.f);
-      if (iy < 0 || iy >= a.h) continue;
-      const int64_t c0 = std::max<int64_t>(0, a.pw), c1 = std::min<int64_t>(wp, a.w + a.pw);
-      transpose_rows(a.x + (img * cin * a.h + iy) * a.w + c0 - a.pw, a.h * a.w, cin, c1 - c0, row + c0 * cs, cs);
-    }
-  });
-  parallel_for(0, a.n * gh, std::max<int64_t>(1, 8192 / (gw_ * cout_p)), [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      const int64_t img = p / gh, oy = p % gh;
-      float* row = gn.p + p * gw_ * cout_p;
-      std::fill(row, row + gw_ * cout_p, 0.f);
-      if (oy >= a.oh) continue;
-      transpose_rows(a.gy + (img * cout * a.oh + oy) * a.ow, a.oh * a.ow, cout, a.ow, row, cout_p);
-    }
-  });
-  WG_T(5);
+  const int64_t wp = 2 * s.tw + 2, gw_ = 2 * s.tw;
   // Per chunk of KC tiles: V [16][sc][KC][MR], dM [16][so][KC][NR]; dU [16][cin_p][cout_p].
   // Tiles per chunk: the chunk's V and dM stay in L2 for few channels; many channels keep the full
   // depth so that dU is read and written less often.
@@ -575,11 +539,52 @@ void weight_impl(const WinogradArgs& a) {
     const int i0 = int(4 * gi / groups), i1 = int(4 * (gi + 1) / groups), nxi = (i1 - i0) * 4, x0 = 4 * i0, x1 = 4 * i1;
     if (nxi == 0) return;
     Buf vt(nxi * vxs), dm(nxi * gxs);
+    // The chunk's input rows channels-last and zero-padded ([row][wp][cs]) and its grad_output rows
+    // ([row][gw_][cout_p], zero past the output), per image it touches (rows from tile row ty0 on).
+    struct WSeg {
+      int64_t img, ty0, xo, go;
+    };
+    std::vector<WSeg> segs;
+    std::vector<float> xl, gl;
     for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
       const int64_t kc = std::min(KC, s.tiles - k0);
+      segs.clear();
+      int64_t xo = 0, go = 0;
+      for (int64_t k = k0; k < k0 + kc;) {
+        const int64_t img = k / s.tpi, ke = std::min(k0 + kc, (img + 1) * s.tpi);
+        const int64_t ty0 = k % s.tpi / s.tw, rows = 2 * ((ke - 1) % s.tpi / s.tw - ty0 + 1);
+        segs.push_back({img, ty0, xo, go});
+        xo += (rows + 2) * wp * cs;
+        go += rows * gw_ * cout_p;
+        k = ke;
+      }
+      if (int64_t(xl.size()) < xo) xl.resize(size_t(xo));
+      if (int64_t(gl.size()) < go) gl.resize(size_t(go));
+      for (size_t si = 0; si < segs.size(); ++si) {
+        const WSeg& sg = segs[si];
+        const int64_t xrows = ((si + 1 < segs.size() ? segs[si + 1].xo : xo) - sg.xo) / (wp * cs);
+        for (int64_t lr = 0; lr < xrows; ++lr) {
+          float* row = xl.data() + sg.xo + lr * wp * cs;
+          std::fill(row, row + wp * cs, 0.f);
+          const int64_t iy = 2 * sg.ty0 + lr - a.ph;
+          if (iy < 0 || iy >= a.h) continue;
+          const int64_t c0 = std::max<int64_t>(0, a.pw), c1 = std::min<int64_t>(wp, a.w + a.pw);
+          transpose_rows(a.x + (sg.img * cin * a.h + iy) * a.w + c0 - a.pw, a.h * a.w, cin, c1 - c0, row + c0 * cs, cs);
+        }
+        for (int64_t lr = 0; lr < xrows - 2; ++lr) {
+          float* row = gl.data() + sg.go + lr * gw_ * cout_p;
+          std::fill(row, row + gw_ * cout_p, 0.f);
+          const int64_t oy = 2 * sg.ty0 + lr;
+          if (oy >= a.oh) continue;
+          transpose_rows(a.gy + (sg.img * cout * a.oh + oy) * a.ow, a.oh * a.ow, cout, a.ow, row, cout_p);
+        }
+      }
+      size_t si = 0;
       for (int64_t t = 0; t < kc; ++t) {
         const int64_t k = k0 + t, img = k / s.tpi, r = k % s.tpi, ty = r / s.tw, tx = r % s.tw;
-        const float* xb = xn.p + ((img * hp + 2 * ty) * wp + 2 * tx) * cs;
+        while (segs[si].img != img) ++si;
+        const int64_t ly = ty - segs[si].ty0;
+        const float* xb = xl.data() + segs[si].xo + ((2 * ly) * wp + 2 * tx) * cs;
         for (int64_t sv = 0; sv < sc; ++sv) {
           V d[16];
 #pragma GCC unroll 16
@@ -590,7 +595,7 @@ void weight_impl(const WinogradArgs& a) {
           for (int xi = 0; xi < 16; ++xi)  // constant indices keep d in registers
             if (xi >= x0 && xi < x1) store_mr(vd + xi * vxs, d[xi]);
         }
-        const float* gb = gn.p + ((img * gh + 2 * ty) * gw_ + 2 * tx) * cout_p;
+        const float* gb = gl.data() + segs[si].go + ((2 * ly) * gw_ + 2 * tx) * cout_p;
         for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
           V dy[4];
           dy[0] = vload<V>(gb + o0);
