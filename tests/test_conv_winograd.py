@@ -16,8 +16,9 @@ import pytest
 import ember
 from conftest import require_torch
 
-# Measured worst relative errors (max |ember - float64| / max |float64|) over these cases are
-# ~1e-6 (forward, grad_input) and ~2e-6 (grad_weight); the direct paths are ~5e-7 / ~1e-6.
+# Worst relative errors measured over CASES (max |ember - float64| / max(max |float64|, 1)):
+# Winograd (every ISA) 7.6e-7 forward, 7.2e-7 grad_input, 7.1e-7 grad_weight; the direct/GEMM paths
+# (EMBER_CONV_WINOGRAD=0) 2.2e-6, 1.4e-6, 5.1e-7. A wrong transform gives errors of order 1.
 TOL = 2e-5
 
 # (n, cin, cout, h, w, pad)
@@ -108,6 +109,20 @@ def _worker(mode):
                     failures += 1
                     print("FAIL", mode, "threads", threads, case, name)
     ember.set_num_threads(2)
+    # float64, stride 2, dilation 2 and two groups never take Winograd, even forced (it would be wrong)
+    rng = np.random.default_rng(5)
+    for dtype, kw, wshape in [(np.float64, dict(padding=1), (8, 4, 3, 3)),
+                              (np.float32, dict(padding=1, stride=2), (8, 4, 3, 3)),
+                              (np.float32, dict(padding=2, dilation=2), (8, 4, 3, 3)),
+                              (np.float32, dict(padding=1, groups=2), (8, 2, 3, 3))]:
+        x = rng.standard_normal((2, 4, 9, 9)).astype(dtype)
+        w = rng.standard_normal(wshape).astype(dtype)
+        e = ember.nn.functional.conv2d(ember.from_numpy(x), ember.from_numpy(w), **kw).numpy()
+        t = torch.nn.functional.conv2d(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(w.astype(np.float64)),
+                                       **kw).numpy()
+        if not _rel(e, t) <= TOL:
+            failures += 1
+            print("FAIL", mode, dtype.__name__, kw, _rel(e, t))
     print("worst", {k: f"{v:.2e}" for k, v in worst.items()})
     print("OK" if not failures else f"{failures} failures")
 
@@ -147,21 +162,6 @@ def test_winograd_path_runs_and_differs_from_direct(tmp_path):
             continue
         assert not np.array_equal(a[k], b[k]), k
         assert _rel(a[k], b[k].astype(np.float64)) <= TOL, k
-
-
-def test_winograd_float64_and_other_shapes_keep_their_paths():
-    # float64, stride 2, dilation 2 and groups 2 never take Winograd (even forced): exact vs torch.
-    torch = require_torch()
-    rng = np.random.default_rng(5)
-    for dtype, kw, wshape in [(np.float64, dict(padding=1), (8, 4, 3, 3)),
-                              (np.float32, dict(padding=1, stride=2), (8, 4, 3, 3)),
-                              (np.float32, dict(padding=2, dilation=2), (8, 4, 3, 3)),
-                              (np.float32, dict(padding=1, groups=2), (8, 2, 3, 3))]:
-        x = rng.standard_normal((2, 4, 9, 9)).astype(dtype)
-        w = rng.standard_normal(wshape).astype(dtype)
-        e = ember.nn.functional.conv2d(ember.from_numpy(x), ember.from_numpy(w), **kw).numpy()
-        t = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), **kw).numpy()
-        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
 
 
 if __name__ == "__main__":
