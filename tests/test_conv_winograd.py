@@ -28,6 +28,8 @@ CASES = [(n, cin, cout, h, w, pad)
              [(1, 1), (2, 2), (3, 3), (5, 7), (7, 5), (16, 16), (17, 17), (2, 17), (16, 3)],
              [0, 1, 2])
          if h + 2 * pad >= 3 and w + 2 * pad >= 3]
+# padding above 2: the input gradient's forward convolution then has negative padding (2 - pad)
+CASES += [(2, 17, 33, 5, 6, 3), (3, 20, 32, 9, 2, 4), (1, 32, 40, 1, 1, 3)]
 
 
 def _rel(e, r):
