@@ -60,12 +60,28 @@ inline int64_t spread(int64_t n) {
 struct Buf {
   float* p = nullptr;
   size_t bytes = 0;
-  explicit Buf(int64_t count) : bytes(size_t(std::max<int64_t>(count, 1)) * sizeof(float)) {
-    p = static_cast<float*>(get_allocator(DeviceType::CPU)->allocate(bytes));
+  Buf() = default;
+  explicit Buf(int64_t count, bool zero = false) {
+    ensure(count);
+    if (zero) std::memset(p, 0, bytes);
   }
-  ~Buf() { get_allocator(DeviceType::CPU)->deallocate(p, bytes); }
+  ~Buf() {
+    if (p) get_allocator(DeviceType::CPU)->deallocate(p, bytes);
+  }
   Buf(const Buf&) = delete;
   Buf& operator=(const Buf&) = delete;
+  // At least count floats (contents not kept).
+  float* ensure(int64_t count) {
+    const size_t need = size_t(std::max<int64_t>(count, 1)) * sizeof(float);
+    if (need > bytes) {
+      if (p) get_allocator(DeviceType::CPU)->deallocate(p, bytes);
+      p = nullptr;
+      bytes = 0;
+      p = static_cast<float*>(get_allocator(DeviceType::CPU)->allocate(need));
+      bytes = need;
+    }
+    return p;
+  }
 };
 
 // c[i][v] (= or +=) sum over p < kc of a[p][i] * b[p][v] for a full MR x NR tile (row stride ldc).
@@ -370,17 +386,17 @@ void forward_impl(const WinogradArgs& a) {
   // U packed [16][so][cin][MR] (rows past cout zero), from the weights transposed to [cin * 9][ldw]
   // (output channels contiguous), MR output channels per vector.
   const int64_t ldw = cout_p + W;
-  std::vector<float> wt_t(size_t(cin * 9 * ldw), 0.f);
+  Buf wt_t(cin * 9 * ldw, true);
   parallel_for(0, (cout + 7) / 8, 1, [&](int64_t b, int64_t e) {
     const int64_t o0 = b * 8, o1 = std::min(cout, e * 8);
-    transpose_rows(a.wt + o0 * cin * 9, cin * 9, o1 - o0, cin * 9, wt_t.data() + o0, ldw);
+    transpose_rows(a.wt + o0 * cin * 9, cin * 9, o1 - o0, cin * 9, wt_t.p + o0, ldw);
   });
   Buf up(16 * so * cin * MR);
   parallel_for(0, cin, 1, [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c)
       for (int64_t os = 0; os < so; ++os) {
         V g[9], u[16];
-        for (int k = 0; k < 9; ++k) g[k] = vload<V>(wt_t.data() + (c * 9 + k) * ldw + os * MR);
+        for (int k = 0; k < 9; ++k) g[k] = vload<V>(wt_t.p + (c * 9 + k) * ldw + os * MR);
         weight_transform(g, u);
         for (int xi = 0; xi < 16; ++xi) store_mr(up.p + ((xi * so + os) * cin + c) * MR, u[xi]);
       }
@@ -395,7 +411,7 @@ void forward_impl(const WinogradArgs& a) {
   const int64_t nblocks = (s.tiles + nb - 1) / nb, plane = a.oh * a.ow;
   const int64_t vxs = spread(cin * ldv), mxs = spread(cout_p * nb);  // per xi
   parallel_for(0, nblocks, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> vbuf(size_t(16 * vxs)), mbuf(size_t(16 * mxs));
+    Buf vbuf(16 * vxs, true), mbuf(16 * mxs);  // V zeroed once: columns past a block's tiles stay finite
     std::vector<InChunk> in;
     std::vector<Seg> segs;
     std::vector<float> poly, tmp(static_cast<size_t>(2 * s.tw + 2 * W + 4));  // tmp: one padded input row
@@ -413,8 +429,8 @@ void forward_impl(const WinogradArgs& a) {
         }
     const float* xend = a.x + a.n * cin * a.h * a.w;
     std::vector<OutChunk> out;
-    float* vp = vbuf.data();
-    float* mp = mbuf.data();
+    float* vp = vbuf.p;
+    float* mp = mbuf.p;
     for (int64_t blk = b0; blk < b1; ++blk) {
       const int64_t k0 = blk * nb, k1 = std::min(s.tiles, k0 + nb), nk = k1 - k0;
       const int64_t ls = plan_block(a, s, k0, k1, segs, in, out);
@@ -545,7 +561,7 @@ void weight_impl(const WinogradArgs& a) {
       int64_t img, ty0, xo, go;
     };
     std::vector<WSeg> segs;
-    std::vector<float> xl, gl;
+    Buf xl, gl;
     for (int64_t k0 = 0; k0 < s.tiles; k0 += KC) {
       const int64_t kc = std::min(KC, s.tiles - k0);
       segs.clear();
@@ -558,13 +574,13 @@ void weight_impl(const WinogradArgs& a) {
         go += rows * gw_ * cout_p;
         k = ke;
       }
-      if (int64_t(xl.size()) < xo) xl.resize(size_t(xo));
-      if (int64_t(gl.size()) < go) gl.resize(size_t(go));
+      xl.ensure(xo);
+      gl.ensure(go);
       for (size_t si = 0; si < segs.size(); ++si) {
         const WSeg& sg = segs[si];
         const int64_t xrows = ((si + 1 < segs.size() ? segs[si + 1].xo : xo) - sg.xo) / (wp * cs);
         for (int64_t lr = 0; lr < xrows; ++lr) {
-          float* row = xl.data() + sg.xo + lr * wp * cs;
+          float* row = xl.p + sg.xo + lr * wp * cs;
           std::fill(row, row + wp * cs, 0.f);
           const int64_t iy = 2 * sg.ty0 + lr - a.ph;
           if (iy < 0 || iy >= a.h) continue;
@@ -572,7 +588,7 @@ void weight_impl(const WinogradArgs& a) {
           transpose_rows(a.x + (sg.img * cin * a.h + iy) * a.w + c0 - a.pw, a.h * a.w, cin, c1 - c0, row + c0 * cs, cs);
         }
         for (int64_t lr = 0; lr < xrows - 2; ++lr) {
-          float* row = gl.data() + sg.go + lr * gw_ * cout_p;
+          float* row = gl.p + sg.go + lr * gw_ * cout_p;
           std::fill(row, row + gw_ * cout_p, 0.f);
           const int64_t oy = 2 * sg.ty0 + lr;
           if (oy >= a.oh) continue;
@@ -584,7 +600,7 @@ void weight_impl(const WinogradArgs& a) {
         const int64_t k = k0 + t, img = k / s.tpi, r = k % s.tpi, ty = r / s.tw, tx = r % s.tw;
         while (segs[si].img != img) ++si;
         const int64_t ly = ty - segs[si].ty0;
-        const float* xb = xl.data() + segs[si].xo + ((2 * ly) * wp + 2 * tx) * cs;
+        const float* xb = xl.p + segs[si].xo + ((2 * ly) * wp + 2 * tx) * cs;
         for (int64_t sv = 0; sv < sc; ++sv) {
           V d[16];
 #pragma GCC unroll 16
@@ -595,7 +611,7 @@ void weight_impl(const WinogradArgs& a) {
           for (int xi = 0; xi < 16; ++xi)  // constant indices keep d in registers
             if (xi >= x0 && xi < x1) store_mr(vd + xi * vxs, d[xi]);
         }
-        const float* gb = gl.data() + segs[si].go + ((2 * ly) * gw_ + 2 * tx) * cout_p;
+        const float* gb = gl.p + segs[si].go + ((2 * ly) * gw_ + 2 * tx) * cout_p;
         for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
           V dy[4];
           dy[0] = vload<V>(gb + o0);
@@ -619,19 +635,19 @@ void weight_impl(const WinogradArgs& a) {
     }
   });
   // dW = G^T dU G over W output channels at a time into [cin * 9][cout_p], then transposed into gw.
-  std::vector<float> gt(size_t(cin * 9 * cout_p));
+  Buf gt(cin * 9 * cout_p);
   parallel_for(0, cin, 1, [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c)
       for (int64_t o0 = 0; o0 < cout_p; o0 += W) {
         V u[16], g[9];
         for (int xi = 0; xi < 16; ++xi) u[xi] = vload<V>(du.p + (xi * cin_p + c) * cout_p + o0);
         weight_grad_transform(u, g);
-        for (int k = 0; k < 9; ++k) vstore(gt.data() + (c * 9 + k) * cout_p + o0, g[k]);
+        for (int k = 0; k < 9; ++k) vstore(gt.p + (c * 9 + k) * cout_p + o0, g[k]);
       }
   });
   parallel_for(0, (cout + 7) / 8, 1, [&](int64_t b, int64_t e) {
     const int64_t o0 = b * 8, o1 = std::min(cout, e * 8);
-    transpose_rows(gt.data() + o0, cout_p, cin * 9, o1 - o0, a.gw + o0 * cin * 9, cin * 9);
+    transpose_rows(gt.p + o0, cout_p, cin * 9, o1 - o0, a.gw + o0 * cin * 9, cin * 9);
   });
 }
 
