@@ -741,9 +741,19 @@ template <class T> bool forward_winograd(const Geometry& g, const T* x, const T*
 // gx = the forward convolution of gy padded by 2 - p with the flipped, transposed weights.
 template <class T> bool backward_input_winograd(const Geometry& g, const T* gy, const T* wt, T* gx) {
   if (!winograd_ok<T>(g) || (winograd_mode() == 2 && !winograd_wins(g.n, g.h, g.w, g.c_out, g.c_in))) return false;
-  std::vector<T> w2 = flipped_weights(g, wt);
+  // w2[c][o] = w[o][c] flipped, 16 input channels per pass over the output channels, in a buffer from
+  // the caching allocator (a fresh multi-MB vector per call would page-fault every time).
+  const size_t bytes = size_t(g.c_out * g.c_in * 9) * sizeof(T);
+  typename Padded<T>::Free free_w2{bytes};
+  std::unique_ptr<T, typename Padded<T>::Free> w2(static_cast<T*>(get_allocator(DeviceType::CPU)->allocate(bytes)), free_w2);
+  parallel_for(0, (g.c_in + 15) / 16, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c0 = b * 16; c0 < std::min(g.c_in, e * 16); c0 += 16)
+      for (int64_t o = 0; o < g.c_out; ++o)
+        for (int64_t c = c0; c < std::min(g.c_in, c0 + 16); ++c)
+          for (int t = 0; t < 9; ++t) w2.get()[(c * g.c_out + o) * 9 + 8 - t] = wt[(o * g.c_in + c) * 9 + t];
+  });
   WinogradArgs a = winograd_args(g.n, g.c_out, g.c_in, g.oh, g.ow, g.h, g.w, 2 - g.ph, 2 - g.pw);
-  a.x = reinterpret_cast<const float*>(gy), a.wt = reinterpret_cast<const float*>(w2.data());
+  a.x = reinterpret_cast<const float*>(gy), a.wt = reinterpret_cast<const float*>(w2.get());
   a.y = reinterpret_cast<float*>(gx);
   selected_conv_winograd_forward()(a);
   return true;
