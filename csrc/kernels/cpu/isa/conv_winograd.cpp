@@ -6,14 +6,17 @@
 // positions xi of the 4x4 transformed tile, M[xi] (C_out x tiles) = U[xi] (C_out x C_in) @
 // V[xi] (C_in x tiles): 16 GEMMs on the register-tiled micro-kernel below (the layout of
 // isa/gemm.cpp: MR output channels x NR tiles, U packed once per call, V packed per block).
-// Forward: tiles are cut into blocks of NB; each block's input transform writes V straight into the
-// packed layout, the 16 products fill M, the output transform writes y, so V and M stay in L2. The
-// input transform runs over W tiles at a time on the input split into 4 polyphase planes
-// (even/odd rows x even/odd columns) with one extra tile per row: there the 16 inputs of tile
-// q = ty * (tw + 1) + tx are contiguous in q. The extra tile is computed and dropped.
+// Forward: tiles (all images, row-major) are cut into blocks of nb; per block and input channel the
+// input rows the block needs are split into 8 polyphase planes (row parity x column parity x a shift
+// of one column pair), where the 16 inputs of tile q = ty * tw + tx sit at q + const: the input
+// transform then runs over W consecutive tiles with plain vector loads and writes V[xi][c][tile]
+// (read in place by the micro-kernel). The 16 products fill M[xi][o][tile]; the output transform
+// writes y, interleaving the 2x2 outputs into rows. V and M stay in L2.
+// Input gradient: the forward kernel on grad_output with the weights flipped and transposed (conv.cpp).
 // Weight gradient: dU[xi] = sum over tiles of V[xi] @ dM[xi]^T with dM = A dY A^T, then
-// dg = G^T dU G. Both transforms run over channels (W at a time) on channels-last copies of x and
-// grad_output; tiles go in fixed chunks of KC, each chunk's products added into dU in chunk order.
+// dg = G^T dU G. Tiles go in fixed chunks of KC; per chunk the rows of x and grad_output it needs are
+// copied channels-last, both transforms run over channels (W at a time), and each chunk's products
+// are added into dU in chunk order. Tasks own rows of the 4x4 transformed tile (4 xi each).
 // Determinism: every output (y, or one dU element) is summed by one task in an order fixed by the
 // shape alone, so results are bitwise identical for any thread count.
 #include <algorithm>
@@ -321,9 +324,9 @@ void transpose_rows(const float* src, int64_t stride, int64_t rows, int64_t cols
 // ---- forward
 
 struct Shape {
-  int64_t th, tw, q, tpi, tiles;  // tile rows/cols per image, phantom row length tw + 1, tiles per image, all tiles
+  int64_t th, tw, tpi, tiles;  // tile rows and columns per image, tiles per image, all tiles
   explicit Shape(const WinogradArgs& a)
-      : th((a.oh + 1) / 2), tw((a.ow + 1) / 2), q(tw + 1), tpi(th * tw), tiles(a.n * th * tw) {}
+      : th((a.oh + 1) / 2), tw((a.ow + 1) / 2), tpi(th * tw), tiles(a.n * th * tw) {}
 };
 
 // The block's tile rows of one image: its polyphase rows (tile rows ty0 .. ty0 + rows - 2, one more
