@@ -87,12 +87,12 @@ struct Buf {
   }
 };
 
-// c[i][v] (= or +=) sum over p < kc of a[p][i] * b[p][v] for a full MR x NR tile (row stride ldc).
-EMBER_WG_INLINE void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
-                                  float* c, int64_t ldc, bool add) {
-  V acc[MR][NV];
+// c[i][v] (= or +=) sum over p < kc of a[p][i] * b[p][v] for R rows (a has MR per p) x NR (row stride ldc).
+template <int R> EMBER_WG_INLINE void micro_kernel_rows(int64_t kc, const float* __restrict a, const float* __restrict b, int64_t ldb,
+                                       float* c, int64_t ldc, bool add) {
+  V acc[R][NV];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = V{};
 #pragma GCC unroll 2
@@ -101,7 +101,7 @@ EMBER_WG_INLINE void micro_kernel(int64_t kc, const float* __restrict a, const f
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) bv[v] = vload<V>(b + v * W);
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < R; ++i) {
       const V av = splat<V>(a[i]);
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
@@ -110,13 +110,23 @@ EMBER_WG_INLINE void micro_kernel(int64_t kc, const float* __restrict a, const f
     b += ldb;
   }
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
       V r = acc[i][v];
       if (add) r += vload<V>(c + i * ldc + v * W);
       vstore(c + i * ldc + v * W, r);
     }
+}
+
+// The same for `rows` <= MR rows: a short last strip (AVX-512's MR is 14) runs the 8-row kernel, rows
+// past `rows` up to the kernel's are computed from A's zero padding. Every element sees the same FMAs.
+EMBER_WG_INLINE void micro_kernel(int64_t rows, int64_t kc, const float* a, const float* b, int64_t ldb, float* c,
+                                  int64_t ldc, bool add) {
+  if constexpr (MR > 8) {
+    if (rows <= 8) return micro_kernel_rows<8>(kc, a, b, ldb, c, ldc, add);
+  }
+  micro_kernel_rows<MR>(kc, a, b, ldb, c, ldc, add);
 }
 
 // Even / odd lanes of the 2W floats (a, b); a and b interleaved lane by lane into (lo, hi).
@@ -505,7 +515,7 @@ void forward_impl(const WinogradArgs& a) {
         for (int64_t os = 0; os < so; ++os)
           for (int64_t st = 0; st < ns; ++st)
             for (int64_t pc = 0; pc < cin; pc += KC)
-              micro_kernel(std::min(KC, cin - pc), up.p + ((xi * so + os) * cin + pc) * MR,
+              micro_kernel(std::min<int64_t>(MR, cout - os * MR), std::min(KC, cin - pc), up.p + ((xi * so + os) * cin + pc) * MR,
                            vp + xi * vxs + pc * ldv + st * NR, ldv, mp + xi * mxs + os * MR * nb + st * NR, nb,
                            pc > 0);
       // Output transform.
@@ -633,7 +643,7 @@ void weight_impl(const WinogradArgs& a) {
       for (int xl = 0; xl < nxi; ++xl)
         for (int64_t sv = 0; sv < sc; ++sv)
           for (int64_t sg = 0; sg < so; ++sg)
-            micro_kernel(kc, vt.p + xl * vxs + sv * KC * MR, dm.p + xl * gxs + sg * KC * NR, NR,
+            micro_kernel(std::min<int64_t>(MR, cin - sv * MR), kc, vt.p + xl * vxs + sv * KC * MR, dm.p + xl * gxs + sg * KC * NR, NR,
                          du.p + ((i0 * 4 + xl) * cin_p + sv * MR) * cout_p + sg * NR, cout_p, k0 > 0);
     }
   });
