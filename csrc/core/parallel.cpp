@@ -29,10 +29,12 @@ int default_threads() {
 }
 
 std::atomic<int> g_num_threads{default_threads()};
-// Pauses (about 23 ns each on Zen 4) that an idle worker spins before sleeping, and that the
-// caller spins waiting for the tasks others took. EMBER_SPIN_WORKER / EMBER_SPIN_CALLER override
-// them (like GOMP_SPINCOUNT): on a machine where another process keeps a core busy, a long worker
-// spin takes time from the threads doing the work.
+// Pauses (about 23 ns each on Zen 4) that an idle worker spins before sleeping (2000: ~46 us, longer
+// than the gap between the kernels of one op or step), and that the caller spins waiting for the
+// tasks others took. EMBER_SPIN_WORKER / EMBER_SPIN_CALLER override them (like GOMP_SPINCOUNT).
+// Measured with another process keeping one of 2 cores busy, LSTM step at 2 threads: worker spin
+// 20000 20.2 ms, 2000 14.4-15.8 ms, 500 12.2-12.7 ms (the spinning worker took CPU time from
+// the threads doing the work); waking a sleeping worker costs ~10-20 us per op.
 int spin_count(const char* env, int dflt) {
   const char* e = std::getenv(env);
   return e ? std::max(0, std::atoi(e)) : dflt;
@@ -42,7 +44,7 @@ int spin_caller() {
   return n;
 }
 int spin_worker() {
-  static const int n = spin_count("EMBER_SPIN_WORKER", 20000);
+  static const int n = spin_count("EMBER_SPIN_WORKER", 2000);
   return n;
 }
 
