@@ -56,14 +56,22 @@ CONVS = [
     ("depthwise s2 b8 128 3x3 p1 56x56", (8, 128, 56, 56), (128, 1, 3, 3), dict(padding=1, stride=2, groups=128)),
 ]
 
+# ResNet-18's convolutions at the training benchmark's size (3x64x64 images, batch 16): --set resnet18
+CONVS_RESNET18 = [
+    (f"R18 {ci}->{co} {k}x{k} s{st} {hw}x{hw}", (16, ci, hw, hw), (co, ci, k, k), dict(stride=st, padding=k // 2))
+    for ci, co, k, st, hw in [(3, 64, 7, 2, 64), (64, 64, 3, 1, 16), (64, 128, 3, 2, 16), (64, 128, 1, 2, 16),
+                              (128, 128, 3, 1, 8), (128, 256, 3, 2, 8), (128, 256, 1, 2, 8), (256, 256, 3, 1, 4),
+                              (256, 512, 3, 2, 4), (256, 512, 1, 2, 4), (512, 512, 3, 1, 2)]
+]
+
 
 def conv_flops(x_shape, w_shape, out_shape):
     return 2.0 * out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3] * w_shape[1] * w_shape[2] * w_shape[3]
 
 
-def conv_cases(threads, name_filter):
+def conv_cases(threads, name_filter, convs=CONVS):
     rows = []
-    for name, xs, ws, kw in CONVS:
+    for name, xs, ws, kw in convs:
         if name_filter and name_filter not in name:
             continue
         rng = np.random.default_rng(0)
@@ -166,6 +174,8 @@ def main():
     ap.add_argument("--only", choices=["conv", "pool"], default=None)
     ap.add_argument("--filter", default="")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    ap.add_argument("--set", choices=["listed", "resnet18"], default="listed",
+                    help="listed: the issue's shapes and a few more; resnet18: every ResNet-18 convolution")
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -175,7 +185,7 @@ def main():
     for threads in (int(t) for t in args.threads.split(",")):
         set_threads(ember, torch, threads)
         if args.only != "pool":
-            conv_rows += conv_cases(threads, args.filter)
+            conv_rows += conv_cases(threads, args.filter, CONVS_RESNET18 if args.set == "resnet18" else CONVS)
         if args.only != "conv":
             pool_rows += pool_norm_cases(threads, args.filter)
     if conv_rows:

@@ -83,7 +83,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=0, help="repeats per shape (default: by size)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--no-peak", action="store_true")
+    ap.add_argument("--shapes", default="", help="m x k x n list instead of the defaults, e.g. 64x128x512,64x512x128")
     args = ap.parse_args()
+    shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")] if args.shapes else SHAPES
     threads = [int(t) for t in args.threads.split(",")]
     peak = {} if args.no_peak else measure_peak(max(threads))
     print(f"# load average {os.getloadavg()[0]:.1f}; peak FP32 GFLOP/s (FMA loop): "
@@ -95,7 +97,7 @@ def main():
         ember.set_num_threads(nt)
         if torch is not None:
             torch.set_num_threads(nt)
-        for (m, k, n) in SHAPES:
+        for (m, k, n) in shapes:
             a = rng.standard_normal((m, k), dtype=np.float32)
             b = rng.standard_normal((k, n), dtype=np.float32)
             ea, eb = ember.from_numpy(a), ember.from_numpy(b)

@@ -17,6 +17,10 @@ CONV2D = [  # (N, C_in, H, W), (C_out, C_in/g, kh, kw), kwargs
     ((2, 3, 8, 8), (4, 3, 2, 2), dict(padding="same")),                      # asymmetric 'same'
     ((2, 3, 8, 8), (4, 3, 3, 5), dict(padding="valid", stride=(1, 2))),
     ((3, 8, 8), (4, 3, 3, 3), dict(padding=1)),  # unbatched
+    # strided input gradients on small planes batch images into one GEMM, in chunks of ceil(512 / L)
+    # images: 70 images of 3x3 outputs (L = 9) run as chunks of 57 and 13
+    ((70, 6, 5, 5), (4, 3, 3, 3), dict(stride=2, padding=1, groups=2)),
+    ((5, 8, 4, 4), (6, 8, 1, 1), dict(stride=2)),
 ]
 
 

@@ -436,7 +436,8 @@ tensor_list RnnLayerBackward0::apply(tensor_list&& grads) {
     }
     if (L.has_biases) {
       if (should_compute_output(size_t(5 + wb))) out[size_t(5 + wb)] = sum(dG, {0});
-      if (should_compute_output(size_t(6 + wb))) out[size_t(6 + wb)] = sum(dGh, {0});
+      if (should_compute_output(size_t(6 + wb)))  // b_hh's gradient is b_ih's unless GRU (dGh is dG)
+        out[size_t(6 + wb)] = L.mode != kGru && out[size_t(5 + wb)].defined() ? out[size_t(5 + wb)].clone() : sum(dGh, {0});
     }
     if (L.proj && should_compute_output(size_t(3 + wb + L.per_dir() - 1))) {
       Tensor g = empty({L.Hout, L.H}, opt);

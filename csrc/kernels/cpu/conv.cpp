@@ -5,7 +5,7 @@
 // image directly: no column buffer is written, the weights are packed once per block instead of
 // once per image, and small images are batched along N. The input gradient at stride 1 is the
 // forward convolution of grad_output with the flipped, transposed weights (padding d*(k-1) - p);
-// strided input gradients fall back to GEMM + col2im per image. Depthwise convolutions
+// strided input gradients fall back to GEMM + col2im (small planes batch several images per GEMM). Depthwise convolutions
 // (one input and one output channel per group) run direct loops. Stride-1 convolutions whose
 // planes are large enough take the direct kernels instead (isa/conv_direct.cpp, Note [direct
 // convolution]; the *_direct functions below pick them). The GEMM never splits its depth
@@ -68,13 +68,14 @@ template <class T> void im2col(const T* x, int64_t channels, const Geometry& g, 
       }
 }
 
-// The adjoint of im2col: accumulate columns back into the image (x must start zeroed).
-template <class T> void col2im(const T* col, int64_t channels, const Geometry& g, T* x) {
-  const int64_t L = g.l();
+// The adjoint of im2col: accumulate columns back into the image (x must start zeroed). Rows of
+// col are ld apart (default: L).
+template <class T> void col2im(const T* col, int64_t channels, const Geometry& g, T* x, int64_t ld = 0) {
+  if (ld == 0) ld = g.l();
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t i = 0; i < g.kh; ++i)
       for (int64_t j = 0; j < g.kw; ++j) {
-        const T* row = col + ((c * g.kh + i) * g.kw + j) * L;
+        const T* row = col + ((c * g.kh + i) * g.kw + j) * ld;
         T* plane = x + c * g.h * g.w;
         for (int64_t oy = 0; oy < g.oh; ++oy) {
           int64_t iy = oy * g.sh - g.ph + i * g.dh;
@@ -796,6 +797,30 @@ template <class T> void forward(const ConvArgs& a) {
   forward_gemm(g, x, wt, y);
 }
 
+// gx for strided convolutions whose planes are small: chunks of images whose grad_output is laid
+// out [c_out][image][position], one GEMM per chunk and group, col2im per image.
+template <class T> void backward_input_strided_batched(const Geometry& g, const T* gy, const T* wt, T* gx) {
+  const int64_t L = g.l(), K = g.k_g(), x_img = g.c_in * g.h * g.w, y_img = g.c_out * L;
+  const int64_t per = std::min(g.n, std::max<int64_t>(1, std::min<int64_t>((512 + L - 1) / L, (1 << 22) / (K * g.groups * L))));
+  std::vector<T> gyt(size_t(g.c_out * per * L)), col(size_t(g.groups * K * per * L));
+  for (int64_t n0 = 0; n0 < g.n; n0 += per) {
+    const int64_t cn = std::min(per, g.n - n0), cols = cn * L;
+    for (int64_t i = 0; i < cn; ++i)
+      for (int64_t o = 0; o < g.c_out; ++o)
+        std::memcpy(gyt.data() + o * cols + i * L, gy + (n0 + i) * y_img + o * L, size_t(L) * sizeof(T));
+    for (int64_t grp = 0; grp < g.groups; ++grp)
+      gemm<T>(K, cols, g.cout_g(), wt + grp * g.cout_g() * K, 1, K, gyt.data() + grp * g.cout_g() * cols, cols, 1,
+              col.data() + grp * K * cols, cols, 0.0);
+    parallel_for(0, cn, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        T* img = gx + (n0 + i) * x_img;
+        std::fill(img, img + x_img, T(0));
+        col2im(col.data() + i * L, g.c_in, g, img, cols);
+      }
+    });
+  }
+}
+
 template <class T> void backward_input(const ConvArgs& a) {
   Geometry g(a);
   T* gx = reinterpret_cast<T*>(a.input.data);
@@ -821,7 +846,10 @@ template <class T> void backward_input(const ConvArgs& a) {
     return forward_gemm(t, gy, w2.data(), gx);
   }
   if (g.is_depthwise()) return depthwise_backward_input_scatter(g, gy, wt, gx);
-  // Strided: gcol = W^T @ gy per image, then col2im.
+  // Strided: gcol = W^T @ gy, then col2im. Small planes put several images side by side in one
+  // product (ResNet-18's 4x4 -> 2x2 layers would run 4-column GEMMs per image, 8x below the
+  // register tile's width).
+  if (L < 256 && g.n > 1) return backward_input_strided_batched(g, gy, wt, gx);
   auto one = [&](int64_t n, std::vector<T>& col) {
     col.resize(size_t(g.c_in * g.kh * g.kw * L));
     for (int64_t grp = 0; grp < g.groups; ++grp)

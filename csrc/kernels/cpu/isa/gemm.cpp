@@ -201,38 +201,13 @@ void pack_b(const T* B, int64_t rs, int64_t cs, int64_t kc, int64_t nc, int64_t 
 // C[0:mr, 0:nr] = alpha * acc + beta * C (beta == 0: C is not read).
 // MRK rows are computed (MRK < MR: a short last tile, whose packed strip still has MR-row steps:
 // lda = MR); B steps by ldb per k (NR when packed, the row stride when read in place).
-template <class T, int MRK = Blocking<T>::MR>
-void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t rsc, int64_t csc, int64_t mr,
-                int64_t nr, T alpha, T beta, int64_t lda = Blocking<T>::MR,
-                int64_t ldb = Blocking<T>::W * Blocking<T>::NV) {
+// Epilogue of a register tile: C = alpha * acc + beta * C, full tiles straight into C, partial
+// ones through `tmp`.
+template <class T, int MRK>
+inline void store_tile(const typename VecOf<T, Blocking<T>::W>::type (&acc)[MRK][Blocking<T>::NV], T* c, int64_t rsc,
+                       int64_t csc, int64_t mr, int64_t nr, T alpha, T beta) {
   constexpr int W = Blocking<T>::W, NV = Blocking<T>::NV, MR = MRK, NR = W * NV;
   using V = typename VecOf<T, W>::type;
-  V acc[MR][NV];
-#pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
-  if (csc == 1 && mr == MR)  // C rows are read/written after the loop: fetch them meanwhile
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      __builtin_prefetch(c + i * rsc, 1);
-      __builtin_prefetch(c + i * rsc + NR - 1, 1);
-    }
-#pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
-    V bv[NV];
-#pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) bv[v] = vload<V>(b + v * W);
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      const V av = splat<V>(a[i]);
-#pragma GCC unroll 8
-      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
-    }
-    a += lda;
-    b += ldb;
-  }
-  // Epilogue: one code path for full and partial tiles (partial ones through `tmp`).
   alignas(64) T tmp[MR * NR];
   const bool direct = mr == MR && nr == NR && csc == 1;
   T* cp = direct ? c : tmp;
@@ -259,6 +234,73 @@ void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, 
   }
 }
 
+// The register tile reading A in place from rows `ars` elements apart (row-major activations in
+// products with few rows: no packing). Rows past mr repeat row mr - 1 (computed, never stored),
+// so nothing past the matrix is read.
+template <class T, int MRK>
+void micro_tile_rows(int64_t kc, const T* __restrict a, int64_t ars, const T* __restrict b, int64_t ldb, T* c,
+                     int64_t rsc, int64_t csc, int64_t mr, int64_t nr, T alpha, T beta) {
+  constexpr int W = Blocking<T>::W, NV = Blocking<T>::NV, MR = MRK;
+  using V = typename VecOf<T, W>::type;
+  V acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+  const T* row[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) row[i] = a + (i < mr ? i : mr - 1) * ars;
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = vload<V>(b + v * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const V av = splat<V>(row[i][p]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
+    }
+    b += ldb;
+  }
+  store_tile<T, MRK>(acc, c, rsc, csc, mr, nr, alpha, beta);
+}
+
+template <class T, int MRK = Blocking<T>::MR>
+void micro_tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* c, int64_t rsc, int64_t csc, int64_t mr,
+                int64_t nr, T alpha, T beta, int64_t lda = Blocking<T>::MR,
+                int64_t ldb = Blocking<T>::W * Blocking<T>::NV, int64_t a_row_stride = 0) {
+  constexpr int W = Blocking<T>::W, NV = Blocking<T>::NV, MR = MRK, NR = W * NV;
+  using V = typename VecOf<T, W>::type;
+  V acc[MR][NV];
+  if (a_row_stride != 0) return micro_tile_rows<T, MRK>(kc, a, a_row_stride, b, ldb, c, rsc, csc, mr, nr, alpha, beta);
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+  if (csc == 1 && mr == MR)  // C rows are read/written after the loop: fetch them meanwhile
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      __builtin_prefetch(c + i * rsc, 1);
+      __builtin_prefetch(c + i * rsc + NR - 1, 1);
+    }
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = vload<V>(b + v * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const V av = splat<V>(a[i]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] += av * bv[v];
+    }
+    a += lda;
+    b += ldb;
+  }
+  store_tile<T, MRK>(acc, c, rsc, csc, mr, nr, alpha, beta);
+}
+
 struct Mat {
   int64_t m, n, k;
   int64_t rsa, csa, rsb, csb, rsc, csc;
@@ -268,20 +310,20 @@ struct Mat {
 // One tile; a last tile of at most 8 rows runs the 8-row kernel (AVX-512's MR is 14).
 template <class T>
 inline void tile(int64_t kc, const T* a, const T* b, T* c, int64_t rsc, int64_t csc, int64_t mr, int64_t nr, T alpha,
-                 T beta, int64_t ldb) {
+                 T beta, int64_t ldb, int64_t ars) {
   constexpr int MR = Blocking<T>::MR;
   if constexpr (MR > 8) {
-    if (mr <= 8) return micro_tile<T, 8>(kc, a, b, c, rsc, csc, mr, nr, alpha, beta, MR, ldb);
+    if (mr <= 8) return micro_tile<T, 8>(kc, a, b, c, rsc, csc, mr, nr, alpha, beta, MR, ldb, ars);
   }
-  micro_tile<T>(kc, a, b, c, rsc, csc, mr, nr, alpha, beta, MR, ldb);
+  micro_tile<T>(kc, a, b, c, rsc, csc, mr, nr, alpha, beta, MR, ldb, ars);
 }
 
 // B strips come packed at bp (strip s at bp + s * NR * kc), or, with bu != nullptr, full strips
 // are read in place from row-major B (bu: row pc, column jc; row stride ldb) and only a partial
-// last strip is packed.
+// last strip is packed. With ars != 0, A is read in place: rows ars elements apart from ap.
 template <class T>
 void macro_kernel(const Mat& d, const T* ap, const T* bp, T* C, int64_t mc, int64_t nc, int64_t kc, int64_t s0,
-                  int64_t s1, T alpha, T beta, const T* bu = nullptr) {
+                  int64_t s1, T alpha, T beta, const T* bu = nullptr, int64_t ars = 0) {
   constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::W * Blocking<T>::NV;
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t j0 = s * NR, nr = std::min<int64_t>(NR, nc - j0);
@@ -290,7 +332,8 @@ void macro_kernel(const Mat& d, const T* ap, const T* bp, T* C, int64_t mc, int6
     const int64_t ldb = in_place ? d.rsb : NR;
     for (int64_t i0 = 0; i0 < mc; i0 += MR) {
       const int64_t mr = std::min<int64_t>(MR, mc - i0);
-      tile<T>(kc, ap + i0 * kc, b, C + i0 * d.rsc + j0 * d.csc, d.rsc, d.csc, mr, nr, alpha, beta, ldb);
+      tile<T>(kc, ap + i0 * (ars ? ars : kc), b, C + i0 * d.rsc + j0 * d.csc, d.rsc, d.csc, mr, nr, alpha, beta, ldb,
+              ars);
     }
   }
 }
@@ -316,6 +359,9 @@ void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, i
   // tiles, so row-major B is read in place rather than copied (unless its row stride is a
   // multiple of 4 KiB, whose rows would all collide in the same L1 sets).
   const bool b_in_place = d.csb == 1 && m1 - m0 <= 5 * MR && (d.rsb * int64_t(sizeof(T))) % 4096 != 0;
+  // Row-major A with few rows is read in place too: packing it cost about as much as the product
+  // of an RNN step (64 x 512 by 512 x 128) split by columns, where every thread packs all of A.
+  const bool a_in_place = d.csa == 1 && m1 - m0 <= 5 * MR && (d.rsa * int64_t(sizeof(T))) % 4096 != 0;
   for (int64_t jc = 0; jc < d.n; jc += NC) {
     const int64_t nc = std::min(NC, d.n - jc), strips = (nc + NR - 1) / NR;
     const int64_t s0 = split_m ? 0 : strips * tid / nt, s1 = split_m ? strips : strips * (tid + 1) / nt;
@@ -328,6 +374,11 @@ void gemm_blocked(const Mat& d, const T* A, const T* B, T* C, T alpha, T beta, i
       else if (nc % NR != 0 && s1 == strips) pack_b(B + pc * d.rsb + jc, d.rsb, d.csb, kc, nc, strips - 1, strips, bp);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         const int64_t mc = std::min(MC, m1 - ic);
+        if (a_in_place) {
+          macro_kernel<T>(d, A + ic * d.rsa + pc, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff,
+                          bu, d.rsa);
+          continue;
+        }
         pack_a(A + ic * d.rsa + pc * d.csa, d.rsa, d.csa, mc, kc, ap);
         macro_kernel<T>(d, ap, bp, C + ic * d.rsc + jc * d.csc, mc, nc, kc, s0, s1, alpha, beta_eff, bu);
       }
@@ -408,6 +459,19 @@ template <class T> void scale_c(const Mat& d, T* C, T beta) {
     }
 }
 
+// Split M tiles or N strips across threads, whichever gives the busiest thread less work. A batch
+// of 64 rows is 5 tiles of 14: split by rows, one of 2 threads gets 36 rows (tiles 14 + 14 + 8)
+// against 28, while 512 columns split into 8 strips of 32 each.
+inline bool split_rows(int64_t m, int64_t n, int64_t MR, int64_t NR, int nt) {
+  const int64_t tiles = (m + MR - 1) / MR, strips = (n + NR - 1) / NR;
+  if (strips < nt) return true;
+  int64_t rows_max = 0;
+  for (int t = 0; t < nt; ++t)
+    rows_max = std::max(rows_max, std::min(m, tiles * (t + 1) / nt * MR) - std::min(m, tiles * t / nt * MR));
+  const int64_t by_rows = rows_max * strips * NR, by_cols = m * ((strips + nt - 1) / nt) * NR;
+  return by_rows <= by_cols;
+}
+
 constexpr int64_t kDirectWork = 512;          // m*n*k at or below: direct loop
 constexpr int64_t kParallelWork = 64 * 64 * 64;  // m*n*k at or above: threads
 
@@ -419,8 +483,7 @@ template <class T> void gemm_one(const Mat& d, const T* A, const T* B, T* C, T a
   if (d.n == 1) return gemv(d.m, d.k, A, d.rsa, d.csa, B, d.rsb, C, d.rsc, alpha, beta, nt);
   if (d.m == 1) return gemv(d.n, d.k, B, d.csb, d.rsb, A, d.csa, C, d.csc, alpha, beta, nt);
   if (nt <= 1 || in_parallel_region()) return gemm_blocked(d, A, B, C, alpha, beta, 0, 1, true);
-  constexpr int MR = Blocking<T>::MR;
-  const bool split_m = (d.m + MR - 1) / MR >= 2 * nt || d.n < 2 * nt * Blocking<T>::W * Blocking<T>::NV;
+  const bool split_m = split_rows(d.m, d.n, Blocking<T>::MR, Blocking<T>::W * Blocking<T>::NV, nt);
   // Each of the nt tasks computes its own share (no barriers), so tasks may also run one after another.
   parallel_run(nt, [&](int64_t tid) { gemm_blocked(d, A, B, C, alpha, beta, int(tid), nt, split_m); });
 }
