@@ -74,6 +74,8 @@ def _run_case(torch, case, seed, layout="contiguous", threads=None):
 def _worker(mode):
     import torch
     names = ("forward", "grad_input", "grad_weight", "grad_bias")
+    assert os.environ.get("EMBER_CONV_WINOGRAD") in ("0", "1")
+    print("ember", os.path.abspath(ember.__file__))
     if mode == "dump":  # outputs of a few large shapes, for the comparison with the direct paths
         out = {}
         for i, case in enumerate([(4, 32, 64, 16, 16, 1), (2, 64, 64, 13, 13, 1), (2, 128, 128, 8, 8, 1)]):
@@ -131,12 +133,16 @@ def _worker(mode):
 
 def _spawn(mode, winograd, isa=None, extra=()):
     env = dict(os.environ, EMBER_CONV_WINOGRAD=winograd)
+    # the child must import this ember (a relative PYTHONPATH=src would not resolve from tests/)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p])
     if isa:
         env["EMBER_CPU_ISA"] = isa
     r = subprocess.run([sys.executable, __file__, mode, *extra], env=env, capture_output=True, text=True,
                        timeout=900, cwd=os.path.dirname(os.path.abspath(__file__)))
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.strip().endswith("OK"), r.stdout[-3000:]
+    assert f"ember {os.path.abspath(ember.__file__)}" in r.stdout, r.stdout[:500]
     return r.stdout
 
 
