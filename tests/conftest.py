@@ -3,7 +3,12 @@ import os
 import numpy as np
 import pytest
 
-import ember
+# Worker subprocesses (every-ISA runs, examples) inherit PYTHONPATH, some with cwd=tests/: a relative
+# entry such as `src` would then miss this checkout and import an installed ember instead.
+if os.environ.get("PYTHONPATH"):
+    os.environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(p) for p in os.environ["PYTHONPATH"].split(os.pathsep) if p)
+
+import ember  # noqa: E402
 
 try:
     import torch  # the test oracle (CPU build 2.13.0); ember never imports it
