@@ -60,16 +60,7 @@ def _map_new(nbytes):
     name = f"ember_shm_{os.getpid()}_{secrets.token_hex(6)}"
     path = os.path.join(_shm.SHM_DIR, name)
     size = -(-max(nbytes, 1) // 64) * 64  # whole 64-byte lines: every dtype views the mapping evenly
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-    try:
-        os.ftruncate(fd, size)
-        mm = mmap.mmap(fd, size)
-    except BaseException:
-        os.unlink(path)
-        raise
-    finally:
-        os.close(fd)
-    return name, path, mm
+    return name, path, _shm.create_mapping(path, size)
 
 
 def _wrap(mm, dtype_name, np_dtype, shape, strides, offset, size, name, creator=None):

@@ -29,6 +29,20 @@ def available():
     return os.path.isdir(SHM_DIR) and os.access(SHM_DIR, os.W_OK)
 
 
+def create_mapping(path, size):
+    """A new file of `size` bytes at `path` (O_EXCL, mode 0600), mapped read-write; removed again if
+    sizing or mapping fails."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        os.ftruncate(fd, size)
+        return mmap.mmap(fd, size)
+    except BaseException:
+        os.unlink(path)
+        raise
+    finally:
+        os.close(fd)
+
+
 def new_prefix():
     return f"ember_dl_{os.getpid()}_{secrets.token_hex(4)}"
 
@@ -99,16 +113,7 @@ class Writer:
             return name, self.maps[name], False
         name = f"{self.prefix}_{self.worker_id}_{self.count}"
         self.count += 1
-        path = os.path.join(SHM_DIR, name)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
-        try:
-            os.ftruncate(fd, size)
-            mm = mmap.mmap(fd, size)
-        except BaseException:
-            os.unlink(path)
-            raise
-        finally:
-            os.close(fd)
+        mm = create_mapping(os.path.join(SHM_DIR, name), size)
         self.maps[name] = mm
         return name, mm, True
 
